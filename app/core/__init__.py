@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: database base, permissions, audit log, security, errors."""

@@ -1,0 +1,108 @@
+"""Who may do what: the role enum, ``can_*`` predicates and the view decorator.
+
+Views never compare roles inline; they ask a predicate here. A country is a tenant: officials see
+only their own country, and objects of other countries answer 404 so that their existence stays
+private (``require_country_access``).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from functools import wraps
+from typing import TYPE_CHECKING, Any
+
+from flask import abort
+from flask_login import current_user
+
+if TYPE_CHECKING:
+    from app.models import Country, User
+
+
+class Role(enum.StrEnum):
+    OFFICIAL = "official"
+    REVIEWER = "reviewer"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+#: The roles a coordinator may invite; admins may invite every role.
+COORDINATOR_INVITABLE = frozenset({Role.OFFICIAL, Role.REVIEWER})
+
+
+def is_signed_in(user: User | Any) -> bool:
+    """Return whether ``user`` is an authenticated, active account."""
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def can_view_country(user: User, country: Country) -> bool:
+    """Officials see their own country; reviewers, coordinators and admins see every country."""
+    if not is_signed_in(user):
+        return False
+    if user.role is Role.OFFICIAL:
+        return user.country_id == country.id
+    return True
+
+
+def can_list_users(user: User) -> bool:
+    """Coordinators and admins see the user list (coordinators to invite and follow officials)."""
+    return is_signed_in(user) and user.role in (Role.COORDINATOR, Role.ADMIN)
+
+
+def can_invite(user: User, role: Role | None = None) -> bool:
+    """Admins invite anyone; coordinators invite officials and reviewers."""
+    if not is_signed_in(user):
+        return False
+    if user.role is Role.ADMIN:
+        return True
+    if user.role is Role.COORDINATOR:
+        return role is None or role in COORDINATOR_INVITABLE
+    return False
+
+
+def invitable_roles(user: User) -> list[Role]:
+    """Return the roles ``user`` may give to a new account, in display order."""
+    return [role for role in Role if can_invite(user, role)]
+
+
+def can_manage_users(user: User) -> bool:
+    """Only admins change roles and countries, deactivate and reactivate accounts."""
+    return is_signed_in(user) and user.role is Role.ADMIN
+
+
+def can_manage_countries(user: User) -> bool:
+    """Coordinators and admins list countries and mark them as participating."""
+    return is_signed_in(user) and user.role in (Role.COORDINATOR, Role.ADMIN)
+
+
+def can_view_audit(user: User) -> bool:
+    """Only admins read the audit trail."""
+    return is_signed_in(user) and user.role is Role.ADMIN
+
+
+def require(predicate: Callable[[User], bool]) -> Callable:
+    """Decorate a view so that it answers 403 unless ``predicate(current_user)`` holds.
+
+    Anonymous users are sent to the sign-in page first (Flask-Login's ``unauthorized``).
+    """
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not is_signed_in(current_user):
+                from app.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if not predicate(current_user):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def require_country_access(user: User, country: Country) -> None:
+    """Abort with 404 unless ``user`` may see ``country`` (its existence stays private)."""
+    if not can_view_country(user, country):
+        abort(404)

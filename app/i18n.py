@@ -1,0 +1,56 @@
+"""Template helpers for languages, dates and the shared labels."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pycountry
+from babel import Locale
+from flask import Flask
+from flask_babel import format_datetime, get_locale
+
+from app.core.labels import ACCOUNT_STATES, REGION_LABELS, ROLE_LABELS, account_state
+from app.forms import ActionForm
+from app.main.forms import LANGUAGE_NAMES, LanguageForm
+
+
+@cache
+def _alpha2(alpha3: str) -> str | None:
+    country = pycountry.countries.get(alpha_3=alpha3)
+    return country.alpha_2 if country else None
+
+
+def country_name(country) -> str:
+    """Return the country's name in the user's language (ISO names through CLDR)."""
+    alpha2 = _alpha2(country.code)
+    if alpha2:
+        name = Locale.parse(str(get_locale())).territories.get(alpha2)
+        if name:
+            return name
+    return country.name
+
+
+def datetime_utc(value) -> str:
+    """Format a timestamp in the user's language, in UTC, with the zone named."""
+    if value is None:
+        return "—"
+    return f"{format_datetime(value, 'medium')} UTC"
+
+
+def register(app: Flask) -> None:
+    """Expose the helpers to every template."""
+    app.jinja_env.filters["country_name"] = country_name
+    app.jinja_env.filters["datetime_utc"] = datetime_utc
+
+    @app.context_processor
+    def _globals() -> dict:
+        return {
+            "ROLE_LABELS": ROLE_LABELS,
+            "REGION_LABELS": REGION_LABELS,
+            "ACCOUNT_STATES": ACCOUNT_STATES,
+            "account_state": account_state,
+            "LANGUAGE_NAMES": LANGUAGE_NAMES,
+            "current_locale": str(get_locale()),
+            "language_form": LanguageForm,
+            "action_form_class": ActionForm,
+        }

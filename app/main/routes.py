@@ -1,0 +1,91 @@
+"""Home pages by role, the account page, the language switch and country pages."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.core import audit
+from app.core.permissions import Role, require_country_access
+from app.core.security import is_safe_redirect
+from app.extensions import db
+from app.main import bp
+from app.main import services as queries
+from app.main.forms import AccountForm, LanguageForm
+from app.models import Country
+
+
+@bp.get("/")
+@login_required
+def home():
+    """The home page made for the user's role."""
+    user = current_user
+    if user.role is Role.OFFICIAL:
+        return render_template(
+            "main/home_official.html",
+            country=user.country,
+            team=queries.country_team(user.country),
+        )
+    context = {"countries": queries.participating_countries()}
+    if user.role in (Role.COORDINATOR, Role.ADMIN):
+        context["overview"] = queries.overview()
+    if user.role is Role.ADMIN:
+        context["events"] = queries.recent_events()
+    return render_template("main/home.html", **context)
+
+
+@bp.post("/language")
+def set_language():
+    """Switch the interface language (kept on the account when signed in)."""
+    form = LanguageForm()
+    target = form.next.data if is_safe_redirect(form.next.data) else url_for("main.home")
+    if form.validate_on_submit():
+        session["locale"] = form.language.data
+        if current_user.is_authenticated:
+            current_user.locale = form.language.data
+            db.session.commit()
+        refresh()
+    return redirect(target)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """The user's own name and language; links to password change and sign-out everywhere."""
+    user = current_user._get_current_object()
+    form = AccountForm(obj=None if request.method == "POST" else user)
+    if request.method == "GET":
+        form.locale.data = user.locale or ""
+    if form.validate_on_submit():
+        before = {"display_name": user.display_name, "locale": user.locale}
+        user.display_name = form.display_name.data.strip()
+        user.locale = form.locale.data or None
+        after = {"display_name": user.display_name, "locale": user.locale}
+        if before != after:
+            audit.record("user.profile_updated", actor=user, obj=user, before=before, after=after)
+        db.session.commit()
+        if user.locale:
+            session["locale"] = user.locale
+        refresh()
+        flash(_("Your account is saved."), "success")
+        return redirect(url_for("main.account"))
+    return render_template("main/account.html", form=form)
+
+
+@bp.get("/countries/<code>")
+@login_required
+def country(code: str):
+    """A country's page: its facts and its team of officials."""
+    country = db.first_or_404(select(Country).where(Country.code == code.upper()))
+    require_country_access(current_user, country)
+    return render_template("main/country.html", country=country, team=queries.country_team(country))
+
+
+@bp.get("/healthz")
+def healthz():
+    """Tell a load balancer that the app and its database answer."""
+    db.session.execute(select(1))
+    return {"status": "ok"}

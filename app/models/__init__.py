@@ -1,0 +1,7 @@
+"""The models, one module per aggregate. Importing this package registers every table."""
+
+from app.models.audit import AuditEvent
+from app.models.country import Country
+from app.models.user import AccountToken, LoginAttempt, TokenPurpose, User
+
+__all__ = ["AccountToken", "AuditEvent", "Country", "LoginAttempt", "TokenPurpose", "User"]
