@@ -6,7 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -87,6 +87,8 @@ def _init_extensions(app: Flask) -> None:
 
 def _select_locale() -> str | None:
     """Pick the user's preference, then the language chosen in this session, then the browser's."""
+    if not has_request_context():
+        return None  # the command line speaks the default language
     languages = _languages()
     if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
         return current_user.locale

@@ -13,7 +13,7 @@ import click
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from app.auth import services as accounts
@@ -196,6 +196,7 @@ DEFAULT_DEMO_PASSWORD = "demo-budapest-2001"  # noqa: S105 - the documented demo
     show_default=True,
     help="The password of every demo account.",
 )
+@with_appcontext
 def seed_demo(password: str) -> None:
     """Load demo countries (codes XAA–XAD) and one account of each role; safe to run again."""
     if current_app.config["APP_ENV"] == "production":

@@ -39,6 +39,7 @@ def datetime_utc(value) -> str:
 
 def register(app: Flask) -> None:
     """Expose the helpers to every template."""
+    app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.filters["datetime_utc"] = datetime_utc
 

@@ -2,10 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField
+from wtforms import EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
 from app.core.labels import ROLE_LABELS
+from app.i18n import country_name
 
 
 class AccountFieldsMixin:
@@ -17,14 +18,16 @@ class AccountFieldsMixin:
     role = SelectField(_l("Role"), validators=[DataRequired()])
     country = SelectField(
         _l("Country"),
+        default="",
         description=_l("Required for officials, who see only their country; empty for the others."),
     )
 
     def set_choices(self, roles, countries) -> None:
         """Offer the roles the current user may give, and every country."""
-        self.role.choices = [(role.value, ROLE_LABELS[role]) for role in roles]
-        self.country.choices = [("", _l("— none —"))] + [
-            (country.code, f"{country.name} ({country.code})") for country in countries
+        self.role.choices = [SelectChoice(role.value, ROLE_LABELS[role]) for role in roles]
+        self.country.choices = [
+            SelectChoice("", _l("— none —")),
+            *(SelectChoice(c.code, f"{country_name(c)} ({c.code})") for c in countries),
         ]
 
 

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField
+from wtforms import HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
@@ -10,7 +10,9 @@ LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
 
 class LanguageForm(FlaskForm):
     language = SelectField(
-        _l("Language"), choices=list(LANGUAGE_NAMES.items()), validators=[DataRequired()]
+        _l("Language"),
+        choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
+        validators=[DataRequired()],
     )
     next = HiddenField()
 
@@ -24,6 +26,9 @@ class AccountForm(FlaskForm):
     )
     locale = SelectField(
         _l("Language"),
-        choices=[("", _l("As my browser asks")), *LANGUAGE_NAMES.items()],
+        choices=[
+            SelectChoice("", _l("As my browser asks")),
+            *(SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()),
+        ],
         description=_l("The language of every page and e-mail."),
     )
