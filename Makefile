@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app app
 
-.PHONY: demo test install translations extract-messages lint format bench clean
+.PHONY: demo test install system-packages translations extract-messages lint format clean
 
 demo: install translations
 	$(FLASK) db upgrade
@@ -13,8 +13,12 @@ demo: install translations
 	@echo "Serving on http://127.0.0.1:$(PORT)  (set PORT to change it; Ctrl+C stops)"
 	PORT=$(PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: install translations lint
+test: install translations lint system-packages
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Chromium for the browser tests, from Debian's packages when missing.
+system-packages:
+	bash .ci/install-system-packages
 
 install: $(BIN)/.installed
 

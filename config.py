@@ -7,6 +7,8 @@ Choose a class with ``APP_ENV`` (``development``, ``testing`` or ``production``)
   ``postgres://`` and ``postgresql://`` URLs are served through psycopg 3.
 - ``SECRET_KEY``: required in production. In development a random key is kept in the
   instance folder.
+- ``INSTANCE_PATH``: absolute path of the instance folder (database, secret key, uploads);
+  default ``instance/`` next to the code.
 - ``PORT``: port of the demo server (default 5000).
 - ``BASE_URL``: the public address used in links sent by e-mail outside a request (CLI invitations).
 - ``MAIL_BACKEND``: ``log`` (default: links are written to the log) or ``module:Class``.
@@ -31,6 +33,10 @@ def database_url(url: str | None) -> str | None:
 
 def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
+
+
+#: Read before the configuration class, because the instance folder holds the default database.
+INSTANCE_PATH = os.environ.get("INSTANCE_PATH") or None
 
 
 class Config:

@@ -10,7 +10,7 @@ from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import CONFIGS
+from config import CONFIGS, INSTANCE_PATH
 
 
 def create_app(config: str | None = None, **overrides) -> Flask:
@@ -24,7 +24,7 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     name = config or os.environ.get("APP_ENV", "development")
     if name not in CONFIGS:
         raise RuntimeError(f"Unknown APP_ENV {name!r}; use one of {', '.join(CONFIGS)}")
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_path=INSTANCE_PATH, instance_relative_config=True)
     app.config.from_object(CONFIGS[name])
     app.config["APP_ENV"] = name
     app.config.update(overrides)

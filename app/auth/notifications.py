@@ -8,6 +8,7 @@ from flask_babel import format_datetime, gettext
 
 from app.core import mail
 from app.core.db import utcnow
+from app.core.labels import ROLE_LABELS
 from app.models import User
 
 
@@ -27,7 +28,7 @@ def send_invitation(user: User, token: str, inviter: User | None) -> str:
         "as %(role)s.\n\nChoose your password here (the link works once, until %(expires)s):\n"
         "%(link)s\n\nIf you did not expect this message, you can ignore it.",
         inviter=inviter.display_name if inviter else gettext("The Task Force secretariat"),
-        role=user.role.value,
+        role=ROLE_LABELS[user.role],
         expires=format_datetime(expires),
         link=link,
     )

@@ -344,6 +344,7 @@ def test_invitation_round_trip(app, client, world):
     )
     assert response.status_code == 302
     assert MemoryBackend.outbox[-1].to == "new.official@xaa.example.org"
+    assert "as Country official" in MemoryBackend.outbox[-1].body
     link = link_in_last_mail("/auth/invitation/")
     invitee = app.test_client()
     page = invitee.get(link).get_data(as_text=True)
