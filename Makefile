@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app app
 
-.PHONY: demo test install system-packages translations extract-messages lint format clean
+.PHONY: demo test install system-packages translations extract-messages bench lint format clean
 
 demo: install translations
 	$(FLASK) db upgrade
@@ -36,6 +36,10 @@ translations: install
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot --no-location --sort-output --project catf .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete
+
+# Performance measurements (figures printed; a missed target exits non-zero).
+bench: install
+	$(BIN)/python benchmarks/bench_library.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -12,6 +12,8 @@ Choose a class with ``APP_ENV`` (``development``, ``testing`` or ``production``)
 - ``PORT``: port of the demo server (default 5000).
 - ``BASE_URL``: the public address used in links sent by e-mail outside a request (CLI invitations).
 - ``MAIL_BACKEND``: ``log`` (default: links are written to the log) or ``module:Class``.
+- ``QUESTIONNAIRES_DIR``: folder of the questionnaire and framework files (default
+  ``questionnaires/`` beside this file).
 - ``PROXY_FIX_X_FOR``: number of reverse proxies in front of the app whose
   ``X-Forwarded-For`` is trusted.
 """
@@ -19,6 +21,7 @@ Choose a class with ``APP_ENV`` (``development``, ``testing`` or ``production``)
 import os
 import secrets
 from datetime import timedelta
+from pathlib import Path
 
 
 def database_url(url: str | None) -> str | None:
@@ -77,6 +80,11 @@ class Config:
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "no-reply@catf.invalid")
 
     PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 0)
+
+    #: The questionnaire and framework files loaded by ``seed-demo`` and read by the CLI by default.
+    QUESTIONNAIRES_DIR = os.environ.get("QUESTIONNAIRES_DIR") or str(
+        Path(__file__).resolve().parent / "questionnaires"
+    )
 
     USERS_PER_PAGE = 50
     AUDIT_PER_PAGE = 50

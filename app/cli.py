@@ -6,6 +6,7 @@ Bad input prints one line (``Error: ...``) and exits with status 2, having writt
 from __future__ import annotations
 
 import csv
+import json
 import sys
 from importlib import resources
 
@@ -22,6 +23,9 @@ from app.core import audit
 from app.core.permissions import Role
 from app.core.security import password_problems, verify_password
 from app.extensions import db
+from app.frameworks import store
+from app.frameworks.coverage import as_json, coverage
+from app.frameworks.library import read_library
 from app.models import Country, TokenPurpose
 
 
@@ -42,6 +46,9 @@ class OneLineCommand(click.Command):
 
 
 users_cli = AppGroup("users", help="Create and deactivate accounts.")
+questionnaires_cli = AppGroup(
+    "questionnaires", help="Check, load and measure the questionnaire and framework files."
+)
 countries_cli = AppGroup("countries", help="Keep the list of countries.")
 
 
@@ -221,6 +228,10 @@ def seed_demo(password: str) -> None:
         elif not verify_password(user.password_hash, password):
             accounts.set_password(user, password, actor=None, action="user.seeded")
         user.active = True
+    library = read_library([current_app.config["QUESTIONNAIRES_DIR"]])
+    if not library.ok:
+        raise BadInput(f"the shipped questionnaire files have problems: {library.problems[0]}")
+    store.load(library)
     db.session.commit()
     click.echo(f"Demo data ready. Every demo account signs in with the password: {password}")
     click.echo(f"{'ROLE':<12} {'COUNTRY':<8} E-MAIL")
@@ -228,8 +239,75 @@ def seed_demo(password: str) -> None:
         click.echo(f"{role.value:<12} {code or '-':<8} {email}")
 
 
+def _library_paths(paths: tuple[str, ...]) -> tuple[str, ...]:
+    return paths or (current_app.config["QUESTIONNAIRES_DIR"],)
+
+
+def _checked_library(paths: tuple[str, ...]):
+    library = read_library(_library_paths(paths))
+    for problem in library.problems:
+        click.echo(str(problem))
+    return library
+
+
+@questionnaires_cli.command("validate", cls=OneLineCommand)
+@click.argument("paths", nargs=-1)
+def validate_library(paths: tuple[str, ...]) -> None:
+    """Check files (folders give their *.yaml); print FILE:LINE: path: message per problem."""
+    library = _checked_library(paths)
+    files = len(library.sources)
+    if not library.ok:
+        click.echo(f"{len(library.problems)} problem(s) found.", err=True)
+        raise SystemExit(1)
+    questions = sum(
+        len(section.questions) for q in library.questionnaires for section in q.sections
+    )
+    click.echo(
+        f"OK: {len(library.frameworks)} framework(s), {len(library.questionnaires)} "
+        f"questionnaire(s), {questions} question(s) in {files} file(s)."
+    )
+
+
+@questionnaires_cli.command("load", cls=OneLineCommand)
+@click.argument("paths", nargs=-1)
+def load_library(paths: tuple[str, ...]) -> None:
+    """Check the files, then store each as an immutable version keyed by its content hash."""
+    library = _checked_library(paths)
+    if not library.ok:
+        click.echo(f"{len(library.problems)} problem(s) found; nothing was loaded.", err=True)
+        raise SystemExit(1)
+    for result in store.load(library):
+        click.echo(str(result))
+    db.session.commit()
+
+
+@questionnaires_cli.command("coverage", cls=OneLineCommand)
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text")
+@click.argument("paths", nargs=-1)
+def coverage_report(output: str, paths: tuple[str, ...]) -> None:
+    """Show, per framework, the questions that evidence each provision, and what is uncovered."""
+    library = read_library(_library_paths(paths))
+    if not library.ok:
+        for problem in library.problems:
+            click.echo(str(problem), err=True)
+        raise SystemExit(1)
+    result = coverage(library.frameworks, library.questionnaires)
+    if output == "json":
+        click.echo(json.dumps(as_json(result), indent=2, ensure_ascii=False))
+        return
+    for framework_id, cover in result.items():
+        covered = len(cover.provisions) - len(cover.uncovered)
+        click.echo(f"{framework_id}: {covered} of {len(cover.provisions)} provisions covered")
+        for provision_id, questions in cover.provisions.items():
+            listed = ", ".join(questions) if questions else "UNCOVERED"
+            click.echo(f"  {framework_id}:{provision_id}: {listed}")
+        for element in cover.uncovered_elements:
+            click.echo(f"  element without a question: {element}")
+
+
 def register(app: Flask) -> None:
     """Add the command groups to ``app.cli``."""
     app.cli.add_command(users_cli)
+    app.cli.add_command(questionnaires_cli)
     app.cli.add_command(countries_cli)
     app.cli.add_command(seed_demo)

@@ -9,6 +9,7 @@ from babel import Locale
 from flask import Flask
 from flask_babel import format_datetime, get_locale
 
+from app.core import labels
 from app.core.labels import ACCOUNT_STATES, REGION_LABELS, ROLE_LABELS, account_state
 from app.forms import ActionForm
 from app.main.forms import LANGUAGE_NAMES, LanguageForm
@@ -30,6 +31,14 @@ def country_name(country) -> str:
     return country.name
 
 
+def localized(text: dict[str, str] | None) -> str:
+    """Return a file text (``{en: ..., fr: ...}``) in the user's language, else English."""
+    if not text:
+        return ""
+    language = str(get_locale())
+    return text.get(language) or text.get("en") or next(iter(text.values()), "")
+
+
 def datetime_utc(value) -> str:
     """Format a timestamp in the user's language, in UTC, with the zone named."""
     if value is None:
@@ -42,6 +51,7 @@ def register(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.filters["datetime_utc"] = datetime_utc
+    app.jinja_env.filters["t"] = localized
 
     @app.context_processor
     def _globals() -> dict:
@@ -49,6 +59,7 @@ def register(app: Flask) -> None:
             "ROLE_LABELS": ROLE_LABELS,
             "REGION_LABELS": REGION_LABELS,
             "ACCOUNT_STATES": ACCOUNT_STATES,
+            "labels": labels,
             "account_state": account_state,
             "LANGUAGE_NAMES": LANGUAGE_NAMES,
             "current_locale": str(get_locale()),

@@ -6,16 +6,19 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app import create_app
 from app.auth import services as accounts
 from app.core.mail import MemoryBackend
 from app.core.permissions import Role
 from app.extensions import db
-from app.models import Country, User
+from app.frameworks import store
+from app.frameworks.library import read_library
+from app.models import Country, QuestionnaireVersion, User
 
 PASSWORD = "correct horse battery staple"
 
@@ -124,6 +127,43 @@ def world(app) -> World:
         )
         db.session.commit()
     return result
+
+
+QUESTIONNAIRES = Path(__file__).resolve().parents[1] / "questionnaires"
+
+
+@pytest.fixture(scope="session")
+def shipped_library():
+    """The shipped questionnaire and framework files, read and checked once per run."""
+    library = read_library([QUESTIONNAIRES])
+    assert library.ok, "\n".join(map(str, library.problems))
+    return library
+
+
+@pytest.fixture
+def loaded_library(app, shipped_library):
+    """The shipped files loaded into the database; returns the questionnaire version's id."""
+    with app.app_context():
+        store.load(shipped_library)
+        db.session.commit()
+        return db.session.scalar(select(QuestionnaireVersion.id))
+
+
+def count_statements(app, action) -> list[str]:
+    """Run ``action`` and return the SQL statements it sent to the database."""
+    statements: list[str] = []
+
+    def listener(connection, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return statements
 
 
 def sign_in_session(client, persona: Persona) -> None:

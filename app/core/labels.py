@@ -35,3 +35,48 @@ def account_state(user) -> str:
     if not user.has_password:
         return "invited"
     return "active"
+
+
+#: Clusters of provisions (questionnaire files use these ids).
+CLUSTER_LABELS = {
+    "substantive": _l("Substantive criminal law"),
+    "procedural": _l("Procedural law"),
+    "jurisdiction": _l("Jurisdiction"),
+    "cooperation": _l("International cooperation"),
+    "prevention": _l("Prevention"),
+    "capacity": _l("Capacity"),
+}
+
+QUESTION_TYPE_LABELS = {
+    "ynpn": _l("Yes / partly / no / not applicable"),
+    "single_choice": _l("Single choice"),
+    "multiple_choice": _l("Multiple choice"),
+    "short_text": _l("Short text"),
+    "long_text": _l("Long text"),
+    "integer": _l("Whole number"),
+    "decimal": _l("Decimal number"),
+    "date": _l("Date"),
+    "legal_citation": _l("Legal citation"),
+    "contact": _l("Contact record"),
+    "table": _l("Table"),
+    "evidence": _l("Evidence files"),
+    "indicator_checklist": _l("Maturity indicator checklist"),
+}
+
+ASSISTANCE_LABELS = {
+    "legislative_drafting": _l("Legislative drafting"),
+    "training": _l("Training"),
+    "mentoring": _l("Mentoring"),
+    "equipment": _l("Equipment"),
+    "institution_building": _l("Institution building"),
+    "policy_advice": _l("Policy advice"),
+    "cooperation_facilitation": _l("Cooperation facilitation"),
+}
+
+MATURITY_STAGE_LABELS = {
+    1: _l("Start-up"),
+    2: _l("Formative"),
+    3: _l("Established"),
+    4: _l("Strategic"),
+    5: _l("Dynamic"),
+}

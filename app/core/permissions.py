@@ -75,6 +75,11 @@ def can_manage_countries(user: User) -> bool:
     return is_signed_in(user) and user.role in (Role.COORDINATOR, Role.ADMIN)
 
 
+def can_browse_library(user: User) -> bool:
+    """Reviewers, coordinators and admins browse the frameworks, questionnaires and coverage."""
+    return is_signed_in(user) and user.role in (Role.REVIEWER, Role.COORDINATOR, Role.ADMIN)
+
+
 def can_view_audit(user: User) -> bool:
     """Only admins read the audit trail."""
     return is_signed_in(user) and user.role is Role.ADMIN

@@ -319,9 +319,7 @@ def _compare(op: str, left: Any, right: Any) -> bool:
         return False
     if op in ("in", "not in"):
         if isinstance(right, list):
-            found = (
-                any(item in right for item in left) if isinstance(left, list) else left in right
-            )
+            found = any(item in right for item in left) if isinstance(left, list) else left in right
         elif isinstance(left, list):
             return False
         else:
@@ -329,9 +327,11 @@ def _compare(op: str, left: Any, right: Any) -> bool:
         return found if op == "in" else not found
     if isinstance(left, list) or isinstance(right, list):
         if op in ("==", "!="):
-            same = sorted(map(str, left)) == sorted(map(str, right)) if (
-                isinstance(left, list) and isinstance(right, list)
-            ) else False
+            same = (
+                sorted(map(str, left)) == sorted(map(str, right))
+                if (isinstance(left, list) and isinstance(right, list))
+                else False
+            )
             return same if op == "==" else not same
         return False
     numeric = all(isinstance(v, (int, Decimal)) and not isinstance(v, bool) for v in (left, right))

@@ -22,7 +22,16 @@ from app.frameworks.schema import FILE_KINDS, Framework, Questionnaire
 from app.frameworks.source import Path_, Problem, SourceFile, read
 from app.frameworks.types import QUESTION_TYPES
 
-LANG_TEXT_KEYS = {"title", "short_title", "summary", "text", "label", "help", "intro", "description"}
+LANG_TEXT_KEYS = {
+    "title",
+    "short_title",
+    "summary",
+    "text",
+    "label",
+    "help",
+    "intro",
+    "description",
+}
 
 
 @dataclass
@@ -63,8 +72,8 @@ def read_library(paths: Iterable[str | Path]) -> Library:
     for path in files:
         source = read(path)
         library.problems.extend(source.problems)
-        if source.problems:
-            continue
+        if source.data is None:
+            continue  # unreadable: a syntax error (duplicate keys still leave usable data)
         model = _parse(source, library.problems)
         if model is None:
             continue
@@ -105,6 +114,8 @@ def _parse(source: SourceFile, problems: list[Problem]) -> Framework | Questionn
     except ValidationError as error:
         for item in error.errors():
             path = _data_path(data, item["loc"])
+            if item["type"] in ("union_tag_invalid", "union_tag_not_found"):
+                path = (*path, "type")  # point at the question's type, not at the question
             problems.append(source.problem(path, _message(item)))
         return None
 
@@ -114,10 +125,9 @@ def _data_path(data: Any, loc: tuple) -> Path_:
     path: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            path.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
             path.append(part)
             node = node[part]
         elif isinstance(node, dict) and isinstance(part, str) and part not in QUESTION_TYPES:
@@ -189,7 +199,9 @@ def _duplicates(
     for key, path in items:
         if key in first:
             line = source.line_of(first[key])
-            problems.append(source.problem(path, f"duplicate {what} {key!r} (first at line {line})"))
+            problems.append(
+                source.problem(path, f"duplicate {what} {key!r} (first at line {line})")
+            )
         else:
             first[key] = path
 
@@ -216,6 +228,14 @@ def _check_framework(library: Library, framework: Framework) -> None:
     )
     for index, provision in enumerate(framework.provisions):
         path = ("provisions", index)
+        if not provision.optional and not any(element.core for element in provision.elements):
+            problems.append(
+                source.problem(
+                    (*path, "elements"),
+                    "a provision needs a core element (or optional: true if the article "
+                    "only permits measures)",
+                )
+            )
         if provision.cluster not in clusters:
             problems.append(
                 source.problem((*path, "cluster"), f"unknown cluster {provision.cluster!r}")
@@ -276,7 +296,7 @@ def _check_questionnaire(library: Library, questionnaire: Questionnaire) -> None
             problems.append(
                 source.problem(
                     ("frameworks", index),
-                    f"unknown framework {framework_id!r} (validate its file together with this one)",
+                    f"unknown framework {framework_id!r} (validate its file with this one)",
                 )
             )
         else:

@@ -27,9 +27,7 @@ CLUSTERS = ("substantive", "procedural", "jurisdiction", "cooperation", "prevent
 MATURITY_STAGES = {1: "Start-up", 2: "Formative", 3: "Established", 4: "Strategic", 5: "Dynamic"}
 
 Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=60)]
-Languages = Annotated[
-    list[Annotated[str, Field(pattern=LANGUAGE_PATTERN)]], Field(min_length=1)
-]
+Languages = Annotated[list[Annotated[str, Field(pattern=LANGUAGE_PATTERN)]], Field(min_length=1)]
 
 
 class Source(Strict):
@@ -57,6 +55,8 @@ class Provision(Strict):
     cluster: Id
     summary: LANG_TEXT
     core: bool = False
+    #: The article permits but does not require measures ("may"): a gap is no failure.
+    optional: bool = False
     reservation: bool = False
     declaration: bool = False
     elements: Annotated[list[Element], Field(min_length=1)]

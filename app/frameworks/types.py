@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from abc import abstractmethod
 from datetime import date, datetime
-from functools import cached_property
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import Annotated, Any, ClassVar, Literal
 
 from email_validator import EmailNotValidError, validate_email
@@ -30,7 +30,7 @@ YNPN = ("yes", "partly", "no", "na")
 
 
 class AnswerError(ValueError):
-    """A value does not fit its question; ``path`` locates the part at fault (e.g. ``rows.2.year``)."""
+    """A value does not fit its question; ``path`` locates the part at fault (``2.year``)."""
 
     def __init__(self, message: str, path: str = ""):
         super().__init__(message)
@@ -211,7 +211,9 @@ class ChoiceQuestion(QuestionBase):
 
     def _check(self, value: Any, path: str = "") -> str:
         if not isinstance(value, str) or value not in self.choice_values():
-            raise AnswerError(f"Choose one of the options ({', '.join(self.choice_values())}).", path)
+            raise AnswerError(
+                f"Choose one of the options ({', '.join(self.choice_values())}).", path
+            )
         return value
 
 
@@ -315,9 +317,7 @@ def _number(value: Any, integer: bool, path: str = "") -> Decimal | None:
     try:
         number = Decimal(str(value).strip().replace(" ", "").replace("\u00a0", ""))
     except InvalidOperation:
-        raise AnswerError(
-            "Enter a whole number." if integer else "Enter a number.", path
-        ) from None
+        raise AnswerError("Enter a whole number." if integer else "Enter a number.", path) from None
     if not number.is_finite():
         raise AnswerError("Enter a number.", path)
     if integer and number != number.to_integral_value():
@@ -528,7 +528,9 @@ class Contact(QuestionBase):
         if not result["unit"]:
             raise AnswerError("Name the unit or office.", "unit")
         if result["phone"] and not re.fullmatch(PHONE_PATTERN, result["phone"]):
-            raise AnswerError("Give a phone number in international form, e.g. +33 1 23 45 67 89.", "phone")
+            raise AnswerError(
+                "Give a phone number in international form, e.g. +33 1 23 45 67 89.", "phone"
+            )
         if result["email"]:
             try:
                 result["email"] = validate_email(
@@ -738,7 +740,10 @@ QUESTION_TYPES: dict[str, type[QuestionBase]] = {
         IndicatorChecklist,
     )
 }
-COLUMN_TYPES = {name: QUESTION_TYPES[name] for name in ("short_text", "integer", "decimal", "date", "single_choice")}
+COLUMN_TYPES = {
+    name: QUESTION_TYPES[name]
+    for name in ("short_text", "integer", "decimal", "date", "single_choice")
+}
 
 Question = Annotated[
     Ynpn

@@ -26,6 +26,7 @@ EVERYONE = row(200, 200, 200, 200, 200, 200)
 NOBODY = row(404, 404, 404, 404, 404, 404)
 STAFF = row(302, 403, 403, 403, 200, 200)
 ADMIN_ONLY = row(302, 403, 403, 403, 403, 200)
+LIBRARY = row(302, 403, 403, 200, 200, 200)
 
 #: (method, rule) -> expected status per persona. Keys must match app.url_map exactly.
 MATRIX: dict[tuple[str, str], dict[str, int]] = {
@@ -58,7 +59,15 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/admin/countries"): STAFF,
     ("POST", "/admin/countries/<code>/participation"): row(302, 403, 403, 403, 302, 302),
     ("GET", "/admin/audit"): ADMIN_ONLY,
+    ("GET", "/library/"): LIBRARY,
+    ("GET", "/library/frameworks/<framework_id>"): LIBRARY,
+    ("GET", "/library/questionnaires/<int:version_id>"): LIBRARY,
+    ("GET", "/library/coverage"): LIBRARY,
+    ("GET", "/library/crosswalk"): LIBRARY,
 }
+
+#: Rules whose objects exist only once the questionnaire library is loaded.
+NEEDS_LIBRARY = {rule for _, rule in MATRIX if rule.startswith("/library/")}
 
 
 def app_rules(app) -> set[tuple[str, str]]:
@@ -77,22 +86,25 @@ def test_every_route_is_in_the_matrix(app):
     assert MATRIX.keys() - routes == set(), "matrix rows for routes that no longer exist"
 
 
-def concrete_path(rule: str, world) -> str:
+def concrete_path(rule: str, world, version_id: int | None) -> str:
     return (
         rule.replace("<code>", "XAA")
         .replace("<int:user_id>", str(world.own.id))
         .replace("<token>", BAD_TOKEN)
+        .replace("<framework_id>", "budapest")
+        .replace("<int:version_id>", str(version_id))
     )
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize(("method", "rule"), sorted(MATRIX))
-def test_permission(app, client, world, monkeypatch, method, rule, persona):
+def test_permission(app, client, world, monkeypatch, request, method, rule, persona):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+    version_id = request.getfixturevalue("loaded_library") if rule in NEEDS_LIBRARY else None
     user = world.persona(persona)
     if user is not None:
         sign_in_session(client, user)
-    response = client.open(concrete_path(rule, world), method=method)
+    response = client.open(concrete_path(rule, world, version_id), method=method)
     assert response.status_code == MATRIX[(method, rule)][persona]
     if response.status_code == 302 and user is None and rule != "/language":
         location = response.headers["Location"]
