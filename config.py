@@ -14,6 +14,8 @@ Choose a class with ``APP_ENV`` (``development``, ``testing`` or ``production``)
 - ``MAIL_BACKEND``: ``log`` (default: links are written to the log) or ``module:Class``.
 - ``QUESTIONNAIRES_DIR``: folder of the questionnaire and framework files (default
   ``questionnaires/`` beside this file).
+- ``EVIDENCE_MAX_BYTES``: largest evidence file accepted (default 20 MB); ``UPLOAD_FOLDER``:
+  where evidence files are stored (default ``uploads/`` in the instance folder).
 - ``PROXY_FIX_X_FOR``: number of reverse proxies in front of the app whose
   ``X-Forwarded-For`` is trusted.
 """
@@ -85,6 +87,12 @@ class Config:
     QUESTIONNAIRES_DIR = os.environ.get("QUESTIONNAIRES_DIR") or str(
         Path(__file__).resolve().parent / "questionnaires"
     )
+
+    #: Evidence files: largest accepted size, and where they are stored (default: instance/uploads).
+    EVIDENCE_MAX_BYTES = _int("EVIDENCE_MAX_BYTES", 20_000_000)
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")
+    #: Requests larger than this are refused before they are read (evidence plus form overhead).
+    MAX_CONTENT_LENGTH = _int("EVIDENCE_MAX_BYTES", 20_000_000) + 1_000_000
 
     USERS_PER_PAGE = 50
     AUDIT_PER_PAGE = 50

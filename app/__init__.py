@@ -34,6 +34,8 @@ def create_app(config: str | None = None, **overrides) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = (
             f"sqlite:///{Path(app.instance_path, 'catf.sqlite3')}"
         )
+    if not app.config["UPLOAD_FOLDER"]:
+        app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path, "uploads"))
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
 
@@ -105,6 +107,8 @@ def _languages() -> tuple[str, ...]:
 
 def _register_blueprints(app: Flask) -> None:
     from app.admin.routes import bp as admin_bp
+    from app.api.routes import bp as api_bp
+    from app.assessments.routes import bp as assessments_bp
     from app.auth.routes import bp as auth_bp
     from app.library.routes import bp as library_bp
     from app.main.routes import bp as main_bp
@@ -113,3 +117,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(library_bp, url_prefix="/library")
+    app.register_blueprint(assessments_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    from app.extensions import csrf
+
+    csrf.exempt(api_bp)  # bearer tokens, never cookies: no cross-site request can use them

@@ -7,7 +7,7 @@ from functools import cache
 import pycountry
 from babel import Locale
 from flask import Flask
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 
 from app.core import labels
 from app.core.labels import ACCOUNT_STATES, REGION_LABELS, ROLE_LABELS, account_state
@@ -52,17 +52,20 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.filters["datetime_utc"] = datetime_utc
     app.jinja_env.filters["t"] = localized
+    app.jinja_env.filters["format_date"] = format_date
+
+    # Environment globals are visible in imported macros too (context processors are not).
+    app.jinja_env.globals.update(
+        ROLE_LABELS=ROLE_LABELS,
+        REGION_LABELS=REGION_LABELS,
+        ACCOUNT_STATES=ACCOUNT_STATES,
+        labels=labels,
+        account_state=account_state,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+        language_form=LanguageForm,
+        action_form_class=ActionForm,
+    )
 
     @app.context_processor
-    def _globals() -> dict:
-        return {
-            "ROLE_LABELS": ROLE_LABELS,
-            "REGION_LABELS": REGION_LABELS,
-            "ACCOUNT_STATES": ACCOUNT_STATES,
-            "labels": labels,
-            "account_state": account_state,
-            "LANGUAGE_NAMES": LANGUAGE_NAMES,
-            "current_locale": str(get_locale()),
-            "language_form": LanguageForm,
-            "action_form_class": ActionForm,
-        }
+    def _request_globals() -> dict:
+        return {"current_locale": str(get_locale())}

@@ -80,3 +80,24 @@ MATURITY_STAGE_LABELS = {
     4: _l("Strategic"),
     5: _l("Dynamic"),
 }
+
+#: Assessment states: label and badge class.
+ASSESSMENT_STATES = {
+    "draft": (_l("Draft"), "text-bg-secondary"),
+    "submitted": (_l("Submitted"), "text-bg-primary"),
+}
+
+CYCLE_STATES = {
+    "draft": (_l("In preparation"), "text-bg-secondary"),
+    "open": (_l("Open"), "text-bg-success"),
+    "closed": (_l("Closed"), "text-bg-dark"),
+}
+
+#: How an answer was changed (answer history).
+REVISION_SOURCES = {
+    "web": _l("On the page"),
+    "api": _l("Through the API"),
+    "import": _l("Workbook upload"),
+    "carry_over": _l("Carried over"),
+    "evidence": _l("File attached"),
+}

@@ -16,7 +16,7 @@ from flask import abort
 from flask_login import current_user
 
 if TYPE_CHECKING:
-    from app.models import Country, User
+    from app.models import Assessment, Country, User
 
 
 class Role(enum.StrEnum):
@@ -78,6 +78,32 @@ def can_manage_countries(user: User) -> bool:
 def can_browse_library(user: User) -> bool:
     """Reviewers, coordinators and admins browse the frameworks, questionnaires and coverage."""
     return is_signed_in(user) and user.role in (Role.REVIEWER, Role.COORDINATOR, Role.ADMIN)
+
+
+def can_manage_cycles(user: User) -> bool:
+    """Coordinators and admins create, open and close assessment cycles."""
+    return is_signed_in(user) and user.role in (Role.COORDINATOR, Role.ADMIN)
+
+
+def can_view_assessment(user: User, assessment: Assessment) -> bool:
+    """Those who may see the country may see its assessments."""
+    return can_view_country(user, assessment.country)
+
+
+def can_answer(user: User, assessment: Assessment) -> bool:
+    """Only the country's officials answer its questionnaire (whether it is still open is the
+    service's rule)."""
+    return (
+        is_signed_in(user)
+        and user.role is Role.OFFICIAL
+        and user.country_id == assessment.country_id
+    )
+
+
+def require_assessment_access(user: User, assessment: Assessment) -> None:
+    """Abort with 404 unless ``user`` may see ``assessment``."""
+    if not can_view_assessment(user, assessment):
+        abort(404)
 
 
 def can_view_audit(user: User) -> bool:

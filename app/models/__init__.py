@@ -1,14 +1,30 @@
 """The models, one module per aggregate. Importing this package registers every table."""
 
+from app.models.assessment import (
+    Answer,
+    AnswerRevision,
+    Assessment,
+    AssessmentStatus,
+    EvidenceFile,
+)
 from app.models.audit import AuditEvent
 from app.models.country import Country
+from app.models.cycle import Cycle, CycleStatus
 from app.models.library import FrameworkVersion, QuestionnaireVersion
-from app.models.user import AccountToken, LoginAttempt, TokenPurpose, User
+from app.models.user import AccountToken, ApiToken, LoginAttempt, TokenPurpose, User
 
 __all__ = [
     "AccountToken",
+    "Answer",
+    "AnswerRevision",
+    "ApiToken",
+    "Assessment",
+    "AssessmentStatus",
     "AuditEvent",
     "Country",
+    "Cycle",
+    "CycleStatus",
+    "EvidenceFile",
     "FrameworkVersion",
     "LoginAttempt",
     "QuestionnaireVersion",

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models.country import Country
 
 
-def _enum(enum_cls: type[enum.Enum], name: str) -> Enum:
+def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:
     """Store an enum as its lower-case value in a VARCHAR with a CHECK constraint."""
     return Enum(
         enum_cls,
@@ -43,7 +43,7 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(200))
     #: Argon2id hash; empty until an invited user sets a password.
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
     country_id: Mapped[int | None] = mapped_column(ForeignKey("countries.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: Preferred interface language; None follows the browser.
@@ -92,7 +92,7 @@ class AccountToken(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    purpose: Mapped[TokenPurpose] = mapped_column(_enum(TokenPurpose, "token_purpose"))
+    purpose: Mapped[TokenPurpose] = mapped_column(enum_column(TokenPurpose, "token_purpose"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -111,3 +111,25 @@ class LoginAttempt(db.Model):
     ip: Mapped[str] = mapped_column(String(45), index=True)
     succeeded: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API; only its SHA-256 digest is stored.
+
+    It stops working when revoked, when the account is deactivated, or when the account's
+    sessions are revoked (password change, sign-out everywhere).
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The account's session version when the token was made.
+    session_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")

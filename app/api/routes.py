@@ -1,0 +1,317 @@
+"""JSON API v1. Errors: ``{"error": {"status", "message", "field"?}}``; 422 names the field."""
+
+from __future__ import annotations
+
+from flask import current_app, g, jsonify, request, send_file
+from sqlalchemy import select
+
+from app.api import auth as tokens
+from app.api import bp
+from app.api.openapi import document
+from app.assessments import services
+from app.auth import services as accounts
+from app.core import audit
+from app.core.db import utcnow
+from app.core.permissions import Role, can_answer, can_view_assessment
+from app.extensions import db
+from app.models import ApiToken, Assessment, Cycle, EvidenceFile
+
+
+class ApiError(Exception):
+    """Stop a request with a JSON error."""
+
+    def __init__(self, status: int, message, field: str | None = None):
+        super().__init__(str(message))
+        self.status, self.message, self.field = status, message, field
+
+
+@bp.errorhandler(ApiError)
+def _api_error(problem: ApiError):
+    return error(problem.status, problem.message, problem.field)
+
+
+def error(status: int, message, field: str | None = None, **extra):
+    body = {"status": status, "message": str(message)}
+    if field:
+        body["field"] = field
+    body.update(extra)
+    return jsonify(error=body), status
+
+
+def _json_body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(422, "The body must be a JSON object.", "body")
+    return data
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(document())
+
+
+@bp.post("/tokens")
+def create_token():
+    """Exchange e-mail and password for a bearer token (throttled like the sign-in page)."""
+    data = _json_body()
+    for name in ("email", "password"):
+        if not isinstance(data.get(name), str) or not data[name]:
+            return error(422, f"{name} is required.", name)
+    name = data.get("name") or "API token"
+    if not isinstance(name, str) or len(name) > 100:
+        return error(422, "name is a text of at most 100 characters.", "name")
+    result = accounts.authenticate(data["email"], data["password"], audit.client_ip() or "")
+    if result.outcome is accounts.LoginOutcome.THROTTLED:
+        db.session.commit()
+        seconds = max(1, int((result.retry_after - utcnow()).total_seconds()))
+        response, status = error(429, "Too many failed sign-in attempts; try again later.")
+        response.headers["Retry-After"] = str(seconds)
+        return response, status
+    if result.outcome is not accounts.LoginOutcome.SUCCESS:
+        db.session.commit()
+        return tokens.unauthorized("The e-mail address or the password is wrong.")
+    token, secret = tokens.issue(result.user, name)
+    db.session.commit()
+    return jsonify(
+        id=token.id, name=token.name, token=secret, created_at=token.created_at.isoformat()
+    ), 201
+
+
+@bp.delete("/tokens/<int:token_id>")
+@tokens.token_required
+def revoke_token(token_id: int):
+    """Revoke one of the caller's tokens (the one in use included)."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != g.api_user.id:
+        return error(404, "No such token.")
+    tokens.revoke(token, g.api_user)
+    db.session.commit()
+    return "", 204
+
+
+def _assessment(assessment_id: int) -> Assessment:
+    assessment = db.session.get(Assessment, assessment_id)
+    if assessment is None or not can_view_assessment(g.api_user, assessment):
+        raise ApiError(404, "No such assessment.")
+    return assessment
+
+
+def _summary(assessment: Assessment) -> dict:
+    return {
+        "id": assessment.id,
+        "country": {"code": assessment.country.code, "name": assessment.country.name},
+        "cycle": {
+            "id": assessment.cycle.id,
+            "name": assessment.cycle.name,
+            "deadline": assessment.cycle.deadline.isoformat(),
+            "status": assessment.cycle.status.value,
+        },
+        "status": assessment.status.value,
+        "submitted_at": assessment.submitted_at.isoformat() if assessment.submitted_at else None,
+        "editable": can_answer(g.api_user, assessment) and services.is_editable(assessment),
+    }
+
+
+@bp.get("/assessments")
+@tokens.token_required
+def list_assessments():
+    """The assessments the caller may see."""
+    query = select(Assessment).join(Assessment.cycle).order_by(Cycle.id.desc(), Assessment.id)
+    if g.api_user.role is Role.OFFICIAL:
+        query = query.where(Assessment.country_id == g.api_user.country_id)
+    return jsonify(assessments=[_summary(a) for a in db.session.scalars(query)])
+
+
+def _answer_json(answer) -> dict | None:
+    if answer is None:
+        return None
+    return {
+        "value": answer.value,
+        "version": answer.version,
+        "note": answer.note,
+        "carried_over": answer.carried_over,
+        "updated_at": answer.updated_at.isoformat(),
+        "updated_by": answer.updated_by.display_name if answer.updated_by else None,
+    }
+
+
+def _question_json(question, state) -> dict:
+    data = {
+        "id": question.id,
+        "type": question.type,
+        "label": question.label,
+        "help": question.help,
+        "required": question.required,
+        "relevant": question.relevant,
+        "visible": state.visible[question.id],
+        "evidences": question.evidences,
+        "value_schema": question.value_schema(),
+        "answer": _answer_json(state.answers.get(question.id)),
+    }
+    if hasattr(question, "choices"):
+        data["choices"] = [c.model_dump() for c in question.choices]
+    if question.type == "table":
+        data["columns"] = [c.model_dump(exclude={"validation"}) for c in question.columns]
+    if question.type == "indicator_checklist":
+        data["indicators"] = [
+            {"id": ref, "text": state.runtime.indicators.get(ref)} for ref in question.indicators
+        ]
+    return data
+
+
+@bp.get("/assessments/<int:assessment_id>")
+@tokens.token_required
+def get_assessment(assessment_id: int):
+    """Structure, visibility, answers with their versions, and status."""
+    assessment = _assessment(assessment_id)
+    state = services.state(assessment)
+    progress = state.progress()
+    version = assessment.questionnaire_version
+    return jsonify(
+        **_summary(assessment),
+        questionnaire={
+            "id": version.questionnaire_id,
+            "version": version.version,
+            "content_hash": version.content_hash,
+        },
+        missing=[question.id for question in state.missing()],
+        sections=[
+            {
+                "id": section.id,
+                "title": section.title,
+                "progress": vars(progress[section.id]),
+                "questions": [_question_json(q, state) for q in section.questions],
+            }
+            for section in state.runtime.questionnaire.sections
+        ],
+    )
+
+
+def _require_answerer(assessment: Assessment) -> None:
+    if not can_answer(g.api_user, assessment):
+        raise ApiError(403, "Only the country's officials change its answers.")
+
+
+@bp.put("/assessments/<int:assessment_id>/answers/<question_id>")
+@tokens.token_required
+def save_answer(assessment_id: int, question_id: str):
+    """Save one answer: 200 with the new version, 409 on a stale version, 422 on a bad value."""
+    assessment = _assessment(assessment_id)
+    _require_answerer(assessment)
+    data = _json_body()
+    if "value" not in data:
+        return error(422, "value is required (null clears the answer).", "value")
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        return error(
+            422, "version is the answer's version you started from (0 if none).", "version"
+        )
+    note = data.get("note", services.UNSET)
+    if note is not services.UNSET and note is not None and not isinstance(note, str):
+        return error(422, "note is a text.", "note")
+    try:
+        answer = services.save_answer(
+            assessment,
+            question_id,
+            data["value"],
+            version=version,
+            note=note,
+            user=g.api_user,
+            source="api",
+        )
+    except services.Conflict as conflict:
+        db.session.rollback()
+        return error(409, conflict.message, current=_answer_json(conflict.answer))
+    except services.AssessmentError as problem:
+        db.session.rollback()
+        return error(problem.status, problem.message, problem.field)
+    db.session.commit()
+    return jsonify(question_id=question_id, **_answer_json(answer))
+
+
+@bp.post("/assessments/<int:assessment_id>/submit")
+@tokens.token_required
+def submit_assessment(assessment_id: int):
+    """Submit and lock; 422 lists the required questions still missing."""
+    assessment = _assessment(assessment_id)
+    _require_answerer(assessment)
+    try:
+        services.submit(assessment, g.api_user)
+    except services.AssessmentError as problem:
+        db.session.rollback()
+        return error(problem.status, problem.message, problem.field, **problem.extra)
+    db.session.commit()
+    return jsonify(_summary(assessment))
+
+
+def _evidence_json(assessment: Assessment, evidence: EvidenceFile) -> dict:
+    return {
+        "id": evidence.public_id,
+        "filename": evidence.filename,
+        "content_type": evidence.content_type,
+        "size": evidence.size,
+        "sha256": evidence.sha256,
+        "question_id": evidence.question_id,
+        "uploaded_at": evidence.uploaded_at.isoformat(),
+        "uploaded_by": evidence.uploaded_by.display_name if evidence.uploaded_by else None,
+    }
+
+
+@bp.post("/assessments/<int:assessment_id>/evidence")
+@tokens.token_required
+def upload_evidence(assessment_id: int):
+    """Upload an evidence file (multipart ``file``; optional ``question_id`` and ``version``)."""
+    assessment = _assessment(assessment_id)
+    _require_answerer(assessment)
+    upload = request.files.get("file")
+    if upload is None:
+        return error(422, "file is required (multipart/form-data).", "file")
+    version = request.form.get("version", "")
+    try:
+        evidence = services.add_evidence(
+            assessment,
+            upload.read(current_app.config["EVIDENCE_MAX_BYTES"] + 1),
+            upload.filename or "",
+            user=g.api_user,
+            question_id=request.form.get("question_id") or None,
+            version=int(version) if version.isdigit() else None,
+        )
+    except services.Conflict as conflict:
+        db.session.rollback()
+        return error(409, conflict.message, current=_answer_json(conflict.answer))
+    except services.AssessmentError as problem:
+        db.session.rollback()
+        return error(problem.status, problem.message, problem.field)
+    db.session.commit()
+    return jsonify(_evidence_json(assessment, evidence)), 201
+
+
+@bp.get("/assessments/<int:assessment_id>/evidence")
+@tokens.token_required
+def list_evidence(assessment_id: int):
+    """The assessment's evidence files."""
+    assessment = _assessment(assessment_id)
+    return jsonify(
+        evidence=[_evidence_json(assessment, e) for e in services.evidence_files(assessment)]
+    )
+
+
+@bp.get("/assessments/<int:assessment_id>/evidence/<public_id>")
+@tokens.token_required
+def download_evidence(assessment_id: int, public_id: str):
+    """Download an evidence file."""
+    assessment = _assessment(assessment_id)
+    evidence = db.session.scalar(
+        select(EvidenceFile).where(
+            EvidenceFile.assessment_id == assessment.id, EvidenceFile.public_id == public_id
+        )
+    )
+    if evidence is None:
+        return error(404, "No such evidence file.")
+    return send_file(
+        services.evidence_path(evidence),
+        mimetype=evidence.content_type,
+        as_attachment=True,
+        download_name=evidence.filename,
+    )

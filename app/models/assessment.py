@@ -1,0 +1,119 @@
+"""A country's self-assessment in a cycle, its answers with their history, and evidence files."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import UTCDateTime, utcnow
+from app.extensions import db
+from app.models.country import Country
+from app.models.cycle import Cycle
+from app.models.library import QuestionnaireVersion
+from app.models.user import User, enum_column
+
+
+class AssessmentStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+
+class Assessment(db.Model):
+    __tablename__ = "assessments"
+    __table_args__ = (UniqueConstraint("cycle_id", "country_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    country_id: Mapped[int] = mapped_column(ForeignKey("countries.id"), index=True)
+    #: The version it was started on; later loads of the questionnaire never change it.
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+    status: Mapped[AssessmentStatus] = mapped_column(
+        enum_column(AssessmentStatus, "assessment_status"), default=AssessmentStatus.DRAFT
+    )
+    #: The assessment whose answers were carried over into this one, if any.
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    cycle: Mapped[Cycle] = relationship(lazy="joined", innerjoin=True)
+    country: Mapped[Country] = relationship(lazy="joined", innerjoin=True)
+    questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
+    submitted_by: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Assessment {self.country.code} {self.cycle.name}>"
+
+
+class Answer(db.Model):
+    """The current answer to one question. ``version`` guards against lost updates: a save that
+    started from an older version is refused as a conflict (SQLAlchemy's version counter)."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("assessment_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    question_id: Mapped[str] = mapped_column(String(120))
+    #: The normalised value (see the question type); None when cleared.
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    #: Copied from the previous cycle and not yet confirmed by the country.
+    carried_over: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    updated_by: Mapped[User | None] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class AnswerRevision(db.Model):
+    """One change of an answer: who, when, from which value to which (append-only)."""
+
+    __tablename__ = "answer_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), index=True)
+    old_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    new_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    old_note: Mapped[str | None] = mapped_column(Text)
+    new_note: Mapped[str | None] = mapped_column(Text)
+    #: web | api | import | carry_over | evidence
+    source: Mapped[str] = mapped_column(String(20))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    changed_by: Mapped[User | None] = relationship(lazy="joined")
+
+
+class EvidenceFile(db.Model):
+    """An uploaded evidence file, stored outside the static folder under a random name."""
+
+    __tablename__ = "evidence_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Random hex id: the stored file's name and the id used in answers and URLs.
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    #: The question it was attached to, if any.
+    question_id: Mapped[str | None] = mapped_column(String(120))
+    #: The uploader's file name, sanitised; used only as the download name.
+    filename: Mapped[str] = mapped_column(String(255))
+    #: Sniffed from the content, never taken from the name.
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    uploaded_by: Mapped[User | None] = relationship(lazy="joined")
