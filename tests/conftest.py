@@ -38,8 +38,8 @@ def app(database_url, tmp_path_factory):
         "testing",
         SQLALCHEMY_DATABASE_URI=database_url,
         BASE_URL="http://catf.test",
+        UPLOAD_FOLDER=str(tmp_path_factory.mktemp("uploads")),
     )
-    app.instance_path = str(tmp_path_factory.mktemp("instance"))
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -54,6 +54,8 @@ def _clean(app):
     """Empty every table and the outbox after each test."""
     yield
     MemoryBackend.outbox.clear()
+    for stored in Path(app.config["UPLOAD_FOLDER"]).glob("*"):
+        stored.unlink()
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as connection:
@@ -192,3 +194,117 @@ def post_form(client, url: str, data: dict | None = None, **kwargs):
 def sign_in(client, email: str, password: str = PASSWORD, **kwargs):
     """Sign in through the real form."""
     return post_form(client, "/auth/login", {"email": email, "password": password}, **kwargs)
+
+
+@dataclass(frozen=True)
+class Assessments:
+    cycle_id: int
+    own: int  # XAA's assessment
+    other: int  # XAB's assessment
+
+
+def open_cycle(app, world, name: str = "2027 round", countries=("XAA", "XAB")) -> Assessments:
+    """Prepare and open a cycle for ``countries`` with the newest questionnaire."""
+    from datetime import date
+
+    from app.assessments import services as assessment_services
+    from app.frameworks import store as library_store
+
+    with app.app_context():
+        coordinator = db.session.get(User, world.coordinator.id)
+        version = library_store.latest_questionnaires()[0]
+        chosen = list(db.session.scalars(select(Country).where(Country.code.in_(countries))))
+        cycle = assessment_services.create_cycle(
+            name, version, date(2027, 6, 30), chosen, carry_over=True, user=coordinator
+        )
+        created = {a.country.code: a.id for a in assessment_services.open_cycle(cycle, coordinator)}
+        db.session.commit()
+        return Assessments(cycle.id, created.get("XAA"), created.get("XAB"))
+
+
+@pytest.fixture
+def assessments(app, world, loaded_library) -> Assessments:
+    """An open cycle with a draft assessment for XAA (``own``) and XAB (``other``)."""
+    return open_cycle(app, world)
+
+
+def valid_value(question, evidence_id: str | None = None):
+    """Return a value ``question`` accepts (used to fill questionnaires in tests)."""
+    kind = question.type
+    if kind == "ynpn":
+        return {"answer": "yes"}
+    if kind == "single_choice":
+        return question.choices[0].value
+    if kind == "multiple_choice":
+        return [question.choices[0].value]
+    if kind in ("short_text", "long_text"):
+        return "As described in the national report."
+    if kind in ("integer", "decimal"):
+        low = question.validation.min
+        return int(low) if low is not None else 3
+    if kind == "date":
+        return (question.validation.min or __import__("datetime").date(2024, 1, 15)).isoformat()
+    if kind == "legal_citation":
+        return {"stage": "in_force", "instrument": "Criminal Code", "in_force_date": "2015-01-01"}
+    if kind == "contact":
+        return {"unit": "National Cybercrime Unit", "phone": "+1 555 0100"}
+    if kind == "table":
+        row = {}
+        for column in question.columns:
+            if column.type == "single_choice":
+                row[column.id] = column.choices[0].value
+            elif column.type in ("integer", "decimal"):
+                low = (column.validation or {}).get("min")
+                row[column.id] = int(low) if low is not None else 2024
+            elif column.type == "date":
+                row[column.id] = "2024-01-15"
+            else:
+                row[column.id] = "Row"
+        return [row]
+    if kind == "evidence":
+        return [evidence_id] if evidence_id else None
+    if kind == "indicator_checklist":
+        return []
+    raise AssertionError(kind)
+
+
+def fill_required(app, assessment_id: int, official_id: int, except_section: str | None = None):
+    """Answer every required, visible question (repeating as answers reveal more)."""
+    from app.assessments import services as assessment_services
+    from app.models import Assessment
+
+    with app.app_context():
+        assessment = db.session.get(Assessment, assessment_id)
+        official = db.session.get(User, official_id)
+        evidence = None
+        for _ in range(10):
+            state = assessment_services.state(assessment)
+            missing = [
+                q
+                for q in state.missing()
+                if except_section is None or state.runtime.section_of[q.id].id != except_section
+            ]
+            if not missing:
+                break
+            for question in missing:
+                if question.type == "evidence" and evidence is None:
+                    evidence = assessment_services.add_evidence(
+                        assessment, PDF, "law.pdf", user=official
+                    ).public_id
+                answer = state.answers.get(question.id)
+                assessment_services.save_answer(
+                    assessment,
+                    question.id,
+                    valid_value(question, evidence),
+                    version=answer.version if answer else 0,
+                    user=official,
+                )
+            db.session.commit()
+        db.session.commit()
+
+
+#: The smallest valid PDF a browser would open (sniffed as application/pdf).
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)

@@ -341,7 +341,9 @@ def upload_evidence(assessment_id: int):
                 + f"#q-{question_id}"
             )
     if not form.validate_on_submit():
-        message = " ".join(form.file.errors) or _("The upload was not accepted; try again.")
+        message = " ".join(map(str, form.file.errors)) or _(
+            "The upload was not accepted; try again."
+        )
         flash(message, "danger")
         return redirect(back)
     upload = form.file.data

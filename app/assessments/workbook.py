@@ -285,9 +285,7 @@ def export(assessment: Assessment) -> bytes:
 
 
 def _table_sheet(book, lists: _Lists, question, value, number: int):
-    sheet = book.create_sheet(
-        f"T{number:02d} {question.id.split('.')[-2] if '.' in question.id else question.id}"[:31]
-    )
+    sheet = book.create_sheet(f"T{number:02d} {question.id.rsplit('.', 1)[-1]}"[:31])
     sheet.append([question.id, localized(question.label)])
     sheet["A1"].font = BOLD
     sheet.append([column.id for column in question.columns])

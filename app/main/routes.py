@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.api import auth as api_tokens
+from app.assessments import services as assessment_services
 from app.core import audit
 from app.core.permissions import Role, require_country_access
 from app.core.security import is_safe_redirect
 from app.extensions import db
+from app.forms import ActionForm
 from app.main import bp
 from app.main import services as queries
 from app.main.forms import AccountForm, LanguageForm
-from app.models import Country
+from app.models import ApiToken, Country
 
 
 @bp.get("/")
@@ -24,12 +27,19 @@ def home():
     """The home page made for the user's role."""
     user = current_user
     if user.role is Role.OFFICIAL:
+        assessments = queries.country_assessments(user.country)
+        current = next((a for a in assessments if assessment_services.is_editable(a)), None)
+        state = assessment_services.state(current) if current else None
         return render_template(
             "main/home_official.html",
             country=user.country,
             team=queries.country_team(user.country),
+            assessments=assessments,
+            current=current,
+            state=state,
+            progress=state.progress() if state else None,
         )
-    context = {"countries": queries.participating_countries()}
+    context = {"countries": queries.participating_countries(), "cycles": queries.open_cycles()}
     if user.role in (Role.COORDINATOR, Role.ADMIN):
         context["overview"] = queries.overview()
     if user.role is Role.ADMIN:
@@ -72,7 +82,25 @@ def account():
         refresh()
         flash(_("Your account is saved."), "success")
         return redirect(url_for("main.account"))
-    return render_template("main/account.html", form=form)
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+    ).all()
+    return render_template("main/account.html", form=form, tokens=tokens, action_form=ActionForm())
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    """Revoke one of the user's API tokens."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    api_tokens.revoke(token, current_user)
+    db.session.commit()
+    flash(_("The token “%(name)s” is revoked.", name=token.name), "success")
+    return redirect(url_for("main.account"))
 
 
 @bp.get("/countries/<code>")

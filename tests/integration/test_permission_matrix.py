@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import pytest
 
+from app.extensions import db
+from app.models import User
 from tests.conftest import sign_in_session
 
 PERSONAS = ("anonymous", "own", "other", "reviewer", "coordinator", "admin")
@@ -27,6 +29,10 @@ NOBODY = row(404, 404, 404, 404, 404, 404)
 STAFF = row(302, 403, 403, 403, 200, 200)
 ADMIN_ONLY = row(302, 403, 403, 403, 403, 200)
 LIBRARY = row(302, 403, 403, 200, 200, 200)
+VIEW_OWN = row(302, 200, 404, 200, 200, 200)  # the country's officials and the staff
+ANSWER_OWN = row(302, 200, 404, 403, 403, 403)  # only the country's officials answer
+API_ALL = row(401, 200, 200, 200, 200, 200)
+API_VIEW_OWN = row(401, 200, 404, 200, 200, 200)
 
 #: (method, rule) -> expected status per persona. Keys must match app.url_map exactly.
 MATRIX: dict[tuple[str, str], dict[str, int]] = {
@@ -64,6 +70,45 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/library/questionnaires/<int:version_id>"): LIBRARY,
     ("GET", "/library/coverage"): LIBRARY,
     ("GET", "/library/crosswalk"): LIBRARY,
+    ("POST", "/account/tokens/<int:token_id>/revoke"): row(302, 302, 404, 404, 404, 404),
+    ("GET", "/cycles"): STAFF,
+    ("GET", "/cycles/new"): STAFF,
+    ("POST", "/cycles/new"): STAFF,
+    ("GET", "/cycles/<int:cycle_id>"): STAFF,
+    ("POST", "/cycles/<int:cycle_id>/open"): row(302, 403, 403, 403, 302, 302),
+    ("POST", "/cycles/<int:cycle_id>/close"): row(302, 403, 403, 403, 302, 302),
+    ("GET", "/assessments"): SIGNED_IN,
+    ("GET", "/assessments/<int:assessment_id>"): VIEW_OWN,
+    ("GET", "/assessments/<int:assessment_id>/sections/<section_id>"): VIEW_OWN,
+    ("POST", "/assessments/<int:assessment_id>/sections/<section_id>"): row(
+        302, 302, 404, 403, 403, 403
+    ),
+    ("POST", "/assessments/<int:assessment_id>/answers/<question_id>"): ANSWER_OWN,
+    ("GET", "/assessments/<int:assessment_id>/answers/<question_id>/history"): VIEW_OWN,
+    ("POST", "/assessments/<int:assessment_id>/evidence"): row(302, 302, 404, 403, 403, 403),
+    ("GET", "/assessments/<int:assessment_id>/evidence/<public_id>"): VIEW_OWN,
+    ("GET", "/assessments/<int:assessment_id>/submit"): ANSWER_OWN,
+    ("POST", "/assessments/<int:assessment_id>/submit"): ANSWER_OWN,  # 200: what is missing
+    ("GET", "/assessments/<int:assessment_id>/workbook"): VIEW_OWN,
+    ("GET", "/assessments/<int:assessment_id>/workbook/upload"): ANSWER_OWN,
+    ("POST", "/assessments/<int:assessment_id>/workbook/upload"): ANSWER_OWN,  # 200: no file
+    ("GET", "/api/v1/openapi.json"): EVERYONE,
+    ("POST", "/api/v1/tokens"): row(422, 422, 422, 422, 422, 422),  # empty body: no credentials
+    ("DELETE", "/api/v1/tokens/<int:token_id>"): row(401, 204, 404, 404, 404, 404),
+    ("GET", "/api/v1/assessments"): API_ALL,
+    ("GET", "/api/v1/assessments/<int:assessment_id>"): API_VIEW_OWN,
+    ("PUT", "/api/v1/assessments/<int:assessment_id>/answers/<question_id>"): row(
+        401, 200, 404, 403, 403, 403
+    ),
+    ("POST", "/api/v1/assessments/<int:assessment_id>/submit"): row(401, 422, 404, 403, 403, 403),
+    ("GET", "/api/v1/assessments/<int:assessment_id>/evidence"): API_VIEW_OWN,
+    ("POST", "/api/v1/assessments/<int:assessment_id>/evidence"): row(401, 422, 404, 403, 403, 403),
+    ("GET", "/api/v1/assessments/<int:assessment_id>/evidence/<public_id>"): API_VIEW_OWN,
+}
+
+#: Rules whose objects exist only once a cycle is open (and so the library loaded).
+NEEDS_ASSESSMENTS = {
+    rule for _, rule in MATRIX if "<int:assessment_id>" in rule or "<int:cycle_id>" in rule
 }
 
 #: Rules whose objects exist only once the questionnaire library is loaded.
@@ -86,25 +131,71 @@ def test_every_route_is_in_the_matrix(app):
     assert MATRIX.keys() - routes == set(), "matrix rows for routes that no longer exist"
 
 
-def concrete_path(rule: str, world, version_id: int | None) -> str:
-    return (
+def concrete_path(rule: str, world, ids: dict) -> str:
+    path = (
         rule.replace("<code>", "XAA")
         .replace("<int:user_id>", str(world.own.id))
         .replace("<token>", BAD_TOKEN)
         .replace("<framework_id>", "budapest")
-        .replace("<int:version_id>", str(version_id))
+        .replace("<section_id>", "jurisdiction")
+        .replace("<question_id>", "jur.territory")
     )
+    for name, value in ids.items():
+        path = path.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
+    return path
+
+
+def evidence_for(app, world, assessment_id: int) -> str:
+    """Attach a real evidence file to the assessment; return its id."""
+    from app.assessments import services
+    from app.models import Assessment
+    from tests.conftest import PDF
+
+    with app.app_context():
+        evidence = services.add_evidence(
+            db.session.get(Assessment, assessment_id),
+            PDF,
+            "law.pdf",
+            user=db.session.get(User, world.own.id),
+        )
+        db.session.commit()
+        return evidence.public_id
+
+
+def token_for(app, persona) -> tuple[int, str]:
+    """Create an API token for ``persona``; return its id and secret."""
+    from app.api import auth
+
+    with app.app_context():
+        token, secret = auth.issue(db.session.get(User, persona.id), "matrix")
+        db.session.commit()
+        return token.id, secret
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize(("method", "rule"), sorted(MATRIX))
 def test_permission(app, client, world, monkeypatch, request, method, rule, persona):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
-    version_id = request.getfixturevalue("loaded_library") if rule in NEEDS_LIBRARY else None
+    ids: dict = {}
+    if rule in NEEDS_LIBRARY:
+        ids["version_id"] = request.getfixturevalue("loaded_library")
+    if rule in NEEDS_ASSESSMENTS:
+        opened = request.getfixturevalue("assessments")
+        ids |= {"assessment_id": opened.own, "cycle_id": opened.cycle_id}
+        ids["public_id"] = evidence_for(app, world, opened.own)
+    if "<int:token_id>" in rule:
+        ids["token_id"], _ = token_for(app, world.own)
     user = world.persona(persona)
-    if user is not None:
+    kwargs: dict = {}
+    if rule.startswith("/api/"):
+        if user is not None:
+            kwargs["headers"] = {"Authorization": f"Bearer {token_for(app, user)[1]}"}
+        if method in ("PUT", "POST") and not rule.endswith("/evidence"):
+            kwargs["json"] = {"value": None, "version": 0} if method == "PUT" else {}
+    elif user is not None:
         sign_in_session(client, user)
-    response = client.open(concrete_path(rule, world, version_id), method=method)
+    response = client.open(concrete_path(rule, world, ids), method=method, **kwargs)
+    response.close()
     assert response.status_code == MATRIX[(method, rule)][persona]
     if response.status_code == 302 and user is None and rule != "/language":
         location = response.headers["Location"]

@@ -1,0 +1,161 @@
+"""The offline round trip: download the questionnaire as a workbook, fill it, upload it back."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Answer
+from tests.conftest import post_form, sign_in
+
+OFFENCE = "sub.illegal_access.offence"
+
+
+def download(client, assessment_id):
+    response = client.get(f"/assessments/{assessment_id}/workbook")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    return load_workbook(io.BytesIO(response.data))
+
+
+def find_row(sheet, question_id, field=None):
+    for row in sheet.iter_rows(min_row=2):
+        if row[0].value == question_id and (field is None or (row[1].value or "") == field):
+            return row
+    raise AssertionError(f"{question_id} {field} not in {sheet.title}")
+
+
+def upload(client, assessment_id, book):
+    data = io.BytesIO()
+    book.save(data)
+    data.seek(0)
+    return post_form(
+        client,
+        f"/assessments/{assessment_id}/workbook/upload",
+        {"workbook": (data, "filled.xlsx")},
+        content_type="multipart/form-data",
+    )
+
+
+def answers(app, assessment_id):
+    with app.app_context():
+        return {
+            a.question_id: a.value
+            for a in db.session.scalars(select(Answer).where(Answer.assessment_id == assessment_id))
+        }
+
+
+def test_the_workbook_has_a_sheet_per_section_ids_drop_downs_and_current_answers(
+    app, client, world, assessments
+):
+    sign_in(client, world.own.email)
+    post_form(client, f"/assessments/{assessments.own}/answers/{OFFENCE}",
+              {f"{OFFENCE}[answer]": "partly", f"version[{OFFENCE}]": "0"})  # fmt: skip
+    book = download(client, assessments.own)
+    assert "01 legislative_status" in book.sheetnames and "02 substantive" in book.sheetnames
+    assert len([name for name in book.sheetnames if name[:2].isdigit()]) == 18
+    sheet = book["02 substantive"]
+    row = find_row(sheet, OFFENCE, "answer")
+    assert row[3].value == "Partly" and row[5].value == 1  # the answer and its version
+    validations = [
+        dv for dv in sheet.data_validations.dataValidation if f"D{row[0].row}" in str(dv.sqref)
+    ]
+    assert validations and validations[0].type == "list"
+    assert any(name.startswith("T") for name in book.sheetnames)  # tables have their own sheets
+    assert book["_meta"].sheet_state == "hidden"
+
+
+def test_a_filled_workbook_is_imported(app, client, world, assessments):
+    sign_in(client, world.own.email)
+    book = download(client, assessments.own)
+    sheet = book["04 jurisdiction"]
+    find_row(sheet, "jur.territory", "answer")[3].value = "Yes"
+    find_row(sheet, "jur.nationals", "answer")[3].value = "partly"
+    find_row(sheet, "jur.nationals", "reference")[3].value = "Only serious offences"
+    find_row(sheet, "jur.citation", "stage")[3].value = "In force"
+    find_row(sheet, "jur.citation", "instrument")[3].value = "Criminal Code"
+    from datetime import datetime
+
+    find_row(sheet, "jur.citation", "in_force_date")[3].value = datetime(2012, 3, 1)
+    find_row(sheet, "jur.other_grounds")[4].value = "Checked with the Ministry of Justice"
+    training = next(name for name in book.sheetnames if name.startswith("T") and "events" in name)
+    table = book[training]
+    ids = [cell.value for cell in table[2]]
+    table.cell(row=4, column=ids.index("year") + 1, value=2025)
+    table.cell(row=4, column=ids.index("audience") + 1, value="Judges")
+    response = upload(client, assessments.own, book)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    stored = answers(app, assessments.own)
+    assert stored["jur.territory"] == {"answer": "yes"}
+    assert stored["jur.nationals"] == {"answer": "partly", "reference": "Only serious offences"}
+    assert stored["jur.citation"] == {
+        "instrument": "Criminal Code",
+        "in_force_date": "2012-03-01",
+        "stage": "in_force",
+    }
+    assert stored["cap.training.events"][0]["year"] == 2025
+    with app.app_context():
+        note = db.session.scalar(
+            select(Answer.note).where(Answer.question_id == "jur.other_grounds")
+        )
+        assert note == "Checked with the Ministry of Justice"
+    # Uploading the same workbook again changes nothing.
+    again = upload(client, assessments.own, download(client, assessments.own))
+    assert again.status_code == 302
+
+
+def test_any_invalid_cell_imports_nothing_and_lists_each_problem(app, client, world, assessments):
+    sign_in(client, world.own.email)
+    book = download(client, assessments.own)
+    sheet = book["04 jurisdiction"]
+    find_row(sheet, "jur.territory", "answer")[3].value = "Yes"
+    bad = find_row(sheet, "jur.nationals", "answer")
+    bad[3].value = "Sometimes"
+    citation = find_row(sheet, "jur.citation", "stage")
+    citation[3].value = "In force"
+    response = upload(client, assessments.own, book)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "nothing was saved" in page
+    assert (
+        f"<td>{bad[3].coordinate}</td>" in page
+        and "Choose yes, partly, no or not applicable." in page
+    )
+    assert "Name the law or instrument." in page
+    assert answers(app, assessments.own) == {}
+
+
+def test_answers_changed_online_since_the_download_are_conflicts(app, client, world, assessments):
+    sign_in(client, world.own.email)
+    book = download(client, assessments.own)
+    post_form(client, f"/assessments/{assessments.own}/answers/jur.territory",
+              {"jur.territory[answer]": "no", "version[jur.territory]": "0"})  # fmt: skip
+    sheet = book["04 jurisdiction"]
+    find_row(sheet, "jur.territory", "answer")[3].value = "Yes"
+    find_row(sheet, "jur.nationals", "answer")[3].value = "Yes"
+    response = upload(client, assessments.own, book)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Conflict: changed online by Olga since the download; it now reads “No”." in page
+    assert answers(app, assessments.own) == {"jur.territory": {"answer": "no"}}
+
+
+def test_a_workbook_of_another_assessment_or_not_a_workbook_is_refused(
+    app, client, world, assessments
+):
+    sign_in(client, world.own.email)
+    book = download(client, assessments.own)
+    book["_meta"]["B1"].value = assessments.other
+    page = upload(client, assessments.own, book).get_data(as_text=True)
+    assert "was not downloaded from this assessment" in page
+    response = post_form(
+        client, f"/assessments/{assessments.own}/workbook/upload",
+        {"workbook": (io.BytesIO(b"PK\x03\x04 not really"), "fake.xlsx")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    assert "not an Excel workbook" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Answer.id))) == 0
