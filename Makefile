@@ -40,6 +40,9 @@ extract-messages: install
 # Performance measurements (figures printed; a missed target exits non-zero).
 bench: install
 	$(BIN)/python benchmarks/bench_library.py
+	$(BIN)/python benchmarks/bench_autosave.py --database $(BENCH_DATABASE)
+
+BENCH_DATABASE ?= both
 
 lint: install
 	$(BIN)/ruff check .

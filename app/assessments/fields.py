@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from werkzeug.datastructures import MultiDict
 
 from app.frameworks.types import QuestionBase
@@ -96,7 +97,7 @@ def ynpn_label(answer: str) -> str:
 def stage_label(stage: str) -> str:
     return {
         "none": _("No law"),
-        "draft": _("Draft"),
+        "draft": pgettext("legislative stage", "Draft"),
         "tabled": _("Tabled in parliament"),
         "adopted": _("Adopted, not in force"),
         "in_force": _("In force"),
