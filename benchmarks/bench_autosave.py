@@ -34,7 +34,6 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "benchmarks" / "results"
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 SAVES_PER_QUESTION = 2

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from app import create_app
+from app.extensions import db
+from app.frameworks import store
+from app.frameworks.coverage import coverage
+from app.frameworks.library import read_library
 
-from app import create_app  # noqa: E402 - after the path set-up above
-from app.extensions import db  # noqa: E402
-from app.frameworks import store  # noqa: E402
-from app.frameworks.coverage import coverage  # noqa: E402
-from app.frameworks.library import read_library  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 LIBRARY = ROOT / "questionnaires"
 

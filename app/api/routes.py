@@ -30,6 +30,18 @@ def _api_error(problem: ApiError):
     return error(problem.status, problem.message, problem.field)
 
 
+@bp.errorhandler(services.Conflict)
+def _conflict(conflict: services.Conflict):
+    db.session.rollback()
+    return error(409, conflict.message, current=_answer_json(conflict.answer))
+
+
+@bp.errorhandler(services.AssessmentError)
+def _refused(problem: services.AssessmentError):
+    db.session.rollback()
+    return error(problem.status, problem.message, problem.field, **problem.extra)
+
+
 def error(status: int, message, field: str | None = None, **extra):
     body = {"status": status, "message": str(message)}
     if field:
@@ -210,23 +222,18 @@ def save_answer(assessment_id: int, question_id: str):
     note = data.get("note", services.UNSET)
     if note is not services.UNSET and note is not None and not isinstance(note, str):
         return error(422, "note is a text.", "note")
-    try:
-        answer = services.save_answer(
-            assessment,
-            question_id,
-            data["value"],
-            version=version,
-            note=note,
-            user=g.api_user,
-            source="api",
-        )
-    except services.Conflict as conflict:
-        db.session.rollback()
-        return error(409, conflict.message, current=_answer_json(conflict.answer))
-    except services.AssessmentError as problem:
-        db.session.rollback()
-        return error(problem.status, problem.message, problem.field)
+    answer = services.save_answer(
+        assessment,
+        question_id,
+        data["value"],
+        version=version,
+        note=note,
+        user=g.api_user,
+        source="api",
+    )
     db.session.commit()
+    if answer is None:  # nothing was there and nothing was given
+        return jsonify(question_id=question_id, value=None, version=0, note=None)
     return jsonify(question_id=question_id, **_answer_json(answer))
 
 
@@ -236,11 +243,7 @@ def submit_assessment(assessment_id: int):
     """Submit and lock; 422 lists the required questions still missing."""
     assessment = _assessment(assessment_id)
     _require_answerer(assessment)
-    try:
-        services.submit(assessment, g.api_user)
-    except services.AssessmentError as problem:
-        db.session.rollback()
-        return error(problem.status, problem.message, problem.field, **problem.extra)
+    services.submit(assessment, g.api_user)
     db.session.commit()
     return jsonify(_summary(assessment))
 
@@ -268,21 +271,14 @@ def upload_evidence(assessment_id: int):
     if upload is None:
         return error(422, "file is required (multipart/form-data).", "file")
     version = request.form.get("version", "")
-    try:
-        evidence = services.add_evidence(
-            assessment,
-            upload.read(current_app.config["EVIDENCE_MAX_BYTES"] + 1),
-            upload.filename or "",
-            user=g.api_user,
-            question_id=request.form.get("question_id") or None,
-            version=int(version) if version.isdigit() else None,
-        )
-    except services.Conflict as conflict:
-        db.session.rollback()
-        return error(409, conflict.message, current=_answer_json(conflict.answer))
-    except services.AssessmentError as problem:
-        db.session.rollback()
-        return error(problem.status, problem.message, problem.field)
+    evidence = services.add_evidence(
+        assessment,
+        upload.read(current_app.config["EVIDENCE_MAX_BYTES"] + 1),
+        upload.filename or "",
+        user=g.api_user,
+        question_id=request.form.get("question_id") or None,
+        version=int(version) if version.isdigit() else None,
+    )
     db.session.commit()
     return jsonify(_evidence_json(assessment, evidence)), 201
 

@@ -194,14 +194,12 @@ def section(assessment_id: int, section_id: str):
             abort(403 if not can_answer(current_user, assessment) else 409)
         if not ActionForm().validate_on_submit():
             abort(400)
-        saved = 0
         for question in section.questions:
             if not fields.posted(question, request.form):
                 continue
             raw = fields.raw_value(question, request.form)
             try:
-                before = current.answers.get(question.id)
-                answer = services.save_answer(
+                services.save_answer(
                     assessment,
                     question.id,
                     raw,
@@ -210,8 +208,6 @@ def section(assessment_id: int, section_id: str):
                     user=current_user,
                     questionnaire=current.runtime,
                 )
-                if before is None or answer.version != (before.version or 0):
-                    saved += 1
             except services.Conflict as error:
                 conflicts[question.id] = error.answer
                 submitted[question.id] = raw
@@ -296,8 +292,8 @@ def save_answer(assessment_id: int, question_id: str):
     progress = after.progress()[section.id]
     return jsonify(
         status="saved",
-        version=answer.version,
-        saved_at=answer.updated_at.isoformat(),
+        version=answer.version if answer else 0,
+        saved_at=answer.updated_at.isoformat() if answer else None,
         visible={q.id: after.visible[q.id] for q in section.questions},
         progress={"answered_required": progress.answered_required, "required": progress.required},
     )

@@ -152,12 +152,13 @@ def save_answer(
     note: Any = UNSET,
     source: str = "web",
     questionnaire: Runtime | None = None,
-) -> Answer:
+) -> Answer | None:
     """Validate and store one answer, refusing a save that started from an older version.
 
     :param version: the answer's version the user started from; 0 or None for "no answer yet".
     :param note: the question's note; leave UNSET to keep it.
-    :returns: the stored answer (its ``version`` is the new one).
+    :returns: the stored answer (its ``version`` is the new one), or None when there was no
+        answer and none is given (an untouched question of a saved form).
     :raises NotFound: for a question id that is not in the questionnaire.
     :raises Invalid: for a value that does not fit the question (``field`` is its path).
     :raises Conflict: when the answer changed since ``version``.
@@ -188,6 +189,8 @@ def save_answer(
     if answer is None:
         if version:
             raise Conflict(None)
+        if value is None and not (note is not UNSET and note):
+            return None
         answer = Answer(
             assessment_id=assessment.id,
             question_id=question_id,

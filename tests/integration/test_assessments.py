@@ -235,6 +235,23 @@ def test_the_section_save_button_works_without_javascript(app, client, world, as
     assert answer_row(app, assessments.own, "jur.citation").value["stage"] == "in_force"
 
 
+def test_saving_a_section_leaves_untouched_questions_unanswered(app, client, world, assessments):
+    sign_in(client, world.own.email)
+    page = client.get(f"/assessments/{assessments.own}/sections/jurisdiction").get_data(
+        as_text=True
+    )
+    form = dict(re.findall(r'name="(version\[[^\]]+\])" value="(\d+)"', page))
+    assert len(form) == 6  # every question carries its version
+    form["jur.territory[answer]"] = "yes"
+    assert (
+        post_form(client, f"/assessments/{assessments.own}/sections/jurisdiction", form).status_code
+        == 302
+    )
+    with app.app_context():
+        assert db.session.scalars(select(Answer.question_id)).all() == ["jur.territory"]
+        assert db.session.scalar(select(func.count(AnswerRevision.id))) == 1
+
+
 def test_an_invalid_value_is_explained_next_to_the_field_and_kept(app, client, world, assessments):
     sign_in(client, world.own.email)
     response = post_form(
