@@ -247,8 +247,8 @@ def save_answer(assessment_id: int, question_id: str):
     assessment = _assessment(assessment_id)
     if not can_answer(current_user, assessment):
         abort(403)
-    current = services.state(assessment)
-    question = current.runtime.questions.get(question_id)
+    questionnaire = services.runtime(assessment.questionnaire_version)
+    question = questionnaire.questions.get(question_id)
     if question is None:
         return jsonify(error={"message": _("There is no such question.")}), 404
     try:
@@ -259,7 +259,7 @@ def save_answer(assessment_id: int, question_id: str):
             version=fields.version_of(question, request.form),
             note=fields.note_of(question, request.form),
             user=current_user,
-            questionnaire=current.runtime,
+            questionnaire=questionnaire,
         )
     except services.Conflict as error:
         db.session.rollback()
@@ -304,14 +304,14 @@ def save_answer(assessment_id: int, question_id: str):
 def answer_history(assessment_id: int, question_id: str):
     """Who changed an answer, when, from what to what."""
     assessment = _assessment(assessment_id)
-    current = services.state(assessment)
-    question = current.runtime.questions.get(question_id) or abort(404)
-    answer = current.answers.get(question_id)
+    questionnaire = services.runtime(assessment.questionnaire_version)
+    question = questionnaire.questions.get(question_id) or abort(404)
+    answer = services.find_answer(assessment, question_id)
     return render_template(
         "assessments/history.html",
         assessment=assessment,
         question=question,
-        section=current.runtime.section_of[question_id],
+        section=questionnaire.section_of[question_id],
         revisions=services.history(answer) if answer else [],
         display=fields.display,
     )
@@ -329,8 +329,7 @@ def upload_evidence(assessment_id: int):
     version = request.form.get("version", "")
     back = url_for("assessments.overview", assessment_id=assessment.id)
     if question_id:
-        current = services.state(assessment)
-        section = current.runtime.section_of.get(question_id)
+        section = services.runtime(assessment.questionnaire_version).section_of.get(question_id)
         if section is not None:
             back = (
                 url_for("assessments.section", assessment_id=assessment.id, section_id=section.id)

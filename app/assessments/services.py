@@ -204,12 +204,7 @@ def save_answer(
                 db.session.add(answer)
         except IntegrityError:
             # A colleague created the answer at the same moment.
-            current = db.session.scalar(
-                select(Answer).where(
-                    Answer.assessment_id == assessment.id, Answer.question_id == question_id
-                )
-            )
-            raise Conflict(current) from None
+            raise Conflict(find_answer(assessment, question_id)) from None
         _revision(answer, None, value, None, answer.note, user, source)
         return answer
 
@@ -260,6 +255,15 @@ def _check_evidence_ids(assessment: Assessment, ids: list[str]) -> None:
     for index, public_id in enumerate(ids):
         if public_id not in known:
             raise Invalid(_l("No such evidence file in this assessment."), field=f"value.{index}")
+
+
+def find_answer(assessment: Assessment, question_id: str) -> Answer | None:
+    """Return the current answer to one question, if any (one query)."""
+    return db.session.scalar(
+        select(Answer).where(
+            Answer.assessment_id == assessment.id, Answer.question_id == question_id
+        )
+    )
 
 
 def history(answer: Answer) -> list[AnswerRevision]:
@@ -340,11 +344,7 @@ def add_evidence(
     db.session.add(evidence)
     db.session.flush()
     if question is not None and question.type == "evidence":
-        current = db.session.scalar(
-            select(Answer).where(
-                Answer.assessment_id == assessment.id, Answer.question_id == question_id
-            )
-        )
+        current = find_answer(assessment, question_id)
         ids = list(current.value or []) if current else []
         save_answer(
             assessment,

@@ -54,46 +54,43 @@ def load(library: Library) -> list[Loaded]:
     stored: dict[str, FrameworkVersion] = {}
     for framework in library.frameworks.values():
         definition = framework.model_dump(mode="json")
-        digest = content_hash(definition)
-        row = db.session.scalar(
-            select(FrameworkVersion).where(FrameworkVersion.content_hash == digest)
+        row, new = _version(
+            FrameworkVersion,
+            content_hash(definition),
+            framework_id=framework.id,
+            version=framework.version,
+            definition=definition,
         )
-        new = row is None
-        if new:
-            row = FrameworkVersion(
-                framework_id=framework.id,
-                version=framework.version,
-                content_hash=digest,
-                definition=definition,
-            )
-            db.session.add(row)
-            db.session.flush()
-            audit.record("library.framework_loaded", obj=row, version=framework.version)
         stored[framework.id] = row
-        results.append(Loaded("framework", framework.id, framework.version, digest, new))
+        results.append(Loaded("framework", framework.id, framework.version, row.content_hash, new))
     for questionnaire in library.questionnaires:
         definition = questionnaire.model_dump(mode="json")
         frameworks = [stored[framework_id] for framework_id in questionnaire.frameworks]
-        digest = content_hash(definition, *sorted(f.content_hash for f in frameworks))
-        row = db.session.scalar(
-            select(QuestionnaireVersion).where(QuestionnaireVersion.content_hash == digest)
+        row, new = _version(
+            QuestionnaireVersion,
+            content_hash(definition, *sorted(f.content_hash for f in frameworks)),
+            questionnaire_id=questionnaire.id,
+            version=questionnaire.version,
+            definition=definition,
+            frameworks=frameworks,
         )
-        new = row is None
-        if new:
-            row = QuestionnaireVersion(
-                questionnaire_id=questionnaire.id,
-                version=questionnaire.version,
-                content_hash=digest,
-                definition=definition,
-                frameworks=frameworks,
-            )
-            db.session.add(row)
-            db.session.flush()
-            audit.record("library.questionnaire_loaded", obj=row, version=questionnaire.version)
         results.append(
-            Loaded("questionnaire", questionnaire.id, questionnaire.version, digest, new)
+            Loaded("questionnaire", questionnaire.id, questionnaire.version, row.content_hash, new)
         )
     return results
+
+
+def _version(model, digest: str, **fields):
+    """Return the stored version with this content hash, adding (and auditing) it if new."""
+    row = db.session.scalar(select(model).where(model.content_hash == digest))
+    if row is not None:
+        return row, False
+    row = model(content_hash=digest, **fields)
+    db.session.add(row)
+    db.session.flush()
+    kind = "framework" if model is FrameworkVersion else "questionnaire"
+    audit.record(f"library.{kind}_loaded", obj=row, version=fields["version"])
+    return row, True
 
 
 #: Parsed definitions by content hash. Versions never change, so entries never go stale; there

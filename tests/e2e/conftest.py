@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import socket
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -61,11 +62,16 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited with status {process.returncode}")
+        parts = urlsplit(url)
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=2)
         try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - a local test server
-                return
+            connection.request("GET", parts.path or "/")
+            connection.getresponse().read()
+            return
         except OSError:
             time.sleep(0.2)
+        finally:
+            connection.close()
     raise TimeoutError(f"{url} did not answer in {timeout} s")
 
 
