@@ -9,6 +9,7 @@ import signal
 import subprocess
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import ROOT, free_port, wait_for
 
@@ -92,7 +93,7 @@ def test_wrong_password_is_explained_and_the_language_switches(demo, page):
     summary = page.get_by_role("alert")
     assert "The e-mail address or the password is wrong." in summary.inner_text()
     # The error summary takes the focus, so a screen reader announces it.
-    assert page.evaluate("document.activeElement.id") == "error-summary"
+    expect(page.locator("#error-summary")).to_be_focused()
     page.get_by_role("button", name="Français").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Se connecter"
     assert page.locator("html").get_attribute("lang") == "fr"
@@ -103,7 +104,8 @@ def test_keyboard_alone_signs_in(demo, page):
     password, rows = printed_sign_ins(output)
     _, _, email = rows[0]
     page.goto(f"{base}/auth/login")
-    page.keyboard.type(email)  # the e-mail field has the focus on arrival
+    expect(page.get_by_label("E-mail address")).to_be_focused()  # it has the focus on arrival
+    page.keyboard.type(email)
     page.keyboard.press("Tab")
     page.keyboard.type(password)
     page.keyboard.press("Enter")
