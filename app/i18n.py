@@ -12,6 +12,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from app.core import labels
 from app.core.labels import ACCOUNT_STATES, REGION_LABELS, ROLE_LABELS, account_state
 from app.forms import ActionForm
+from app.frameworks.words import localized
 from app.main.forms import LANGUAGE_NAMES, LanguageForm
 
 
@@ -29,14 +30,6 @@ def country_name(country) -> str:
         if name:
             return name
     return country.name
-
-
-def localized(text: dict[str, str] | None) -> str:
-    """Return a file text (``{en: ..., fr: ...}``) in the user's language, else English."""
-    if not text:
-        return ""
-    language = str(get_locale())
-    return text.get(language) or text.get("en") or next(iter(text.values()), "")
 
 
 def datetime_utc(value) -> str:

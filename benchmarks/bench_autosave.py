@@ -47,22 +47,10 @@ def free_port() -> int:
 
 def value_pair(question):
     """Two different valid values for a question (the first typed, then the final one)."""
-    kind = question.type
-    if kind == "ynpn":
-        return {"answer": "partly"}, {"answer": "yes", "reference": "Section 12"}
-    if kind == "single_choice":
-        return question.choices[0].value, question.choices[-1].value
-    if kind in ("short_text", "long_text"):
-        return "Draft wording", "Final wording of the answer"
-    if kind == "integer":
-        low = int(question.validation.min or 0)
-        return low + 1, low + 2
-    if kind == "legal_citation":
-        return (
-            {"stage": "draft", "instrument": "Cybercrime Bill"},
-            {"stage": "in_force", "instrument": "Cybercrime Act", "in_force_date": "2020-01-01"},
-        )
-    return None
+    if question.holds_files:
+        return None
+    first, final = question.sample_value(0), question.sample_value(1)
+    return (first, final) if first is not None and first != final else None
 
 
 def prepare(database_url: str, instance: Path, officials: int, per_official: int) -> list[dict]:
@@ -78,7 +66,7 @@ def prepare(database_url: str, instance: Path, officials: int, per_official: int
 
     from app import create_app
     from app.api import auth
-    from app.assessments import services
+    from app.assessments import answers, cycles
     from app.auth import services as accounts
     from app.core.permissions import Role
     from app.extensions import db
@@ -111,11 +99,11 @@ def prepare(database_url: str, instance: Path, officials: int, per_official: int
             password="a bench passphrase",
         )
         version = store.latest_questionnaires()[0]
-        cycle = services.create_cycle(
+        cycle = cycles.create_cycle(
             "Bench round", version, date(2030, 1, 1), countries, carry_over=False, user=coordinator
         )
-        assessments = {a.country_id: a for a in services.open_cycle(cycle, coordinator)}
-        runtime = services.runtime(version)
+        assessments = {a.country_id: a for a in cycles.open_cycle(cycle, coordinator)}
+        runtime = answers.runtime(version)
         questions = [q for q in runtime.questions.values() if value_pair(q) is not None]
         assert len(questions) >= 2 * per_official, "not enough questions for disjoint work"
         for country in countries:

@@ -207,17 +207,17 @@ def open_cycle(app, world, name: str = "2027 round", countries=("XAA", "XAB")) -
     """Prepare and open a cycle for ``countries`` with the newest questionnaire."""
     from datetime import date
 
-    from app.assessments import services as assessment_services
+    from app.assessments import cycles
     from app.frameworks import store as library_store
 
     with app.app_context():
         coordinator = db.session.get(User, world.coordinator.id)
         version = library_store.latest_questionnaires()[0]
         chosen = list(db.session.scalars(select(Country).where(Country.code.in_(countries))))
-        cycle = assessment_services.create_cycle(
+        cycle = cycles.create_cycle(
             name, version, date(2027, 6, 30), chosen, carry_over=True, user=coordinator
         )
-        created = {a.country.code: a.id for a in assessment_services.open_cycle(cycle, coordinator)}
+        created = {a.country.code: a.id for a in cycles.open_cycle(cycle, coordinator)}
         db.session.commit()
         return Assessments(cycle.id, created.get("XAA"), created.get("XAB"))
 
@@ -230,47 +230,12 @@ def assessments(app, world, loaded_library) -> Assessments:
 
 def valid_value(question, evidence_id: str | None = None):
     """Return a value ``question`` accepts (used to fill questionnaires in tests)."""
-    kind = question.type
-    if kind == "ynpn":
-        return {"answer": "yes"}
-    if kind == "single_choice":
-        return question.choices[0].value
-    if kind == "multiple_choice":
-        return [question.choices[0].value]
-    if kind in ("short_text", "long_text"):
-        return "As described in the national report."
-    if kind in ("integer", "decimal"):
-        low = question.validation.min
-        return int(low) if low is not None else 3
-    if kind == "date":
-        return (question.validation.min or __import__("datetime").date(2024, 1, 15)).isoformat()
-    if kind == "legal_citation":
-        return {"stage": "in_force", "instrument": "Criminal Code", "in_force_date": "2015-01-01"}
-    if kind == "contact":
-        return {"unit": "National Cybercrime Unit", "phone": "+1 555 0100"}
-    if kind == "table":
-        row = {}
-        for column in question.columns:
-            if column.type == "single_choice":
-                row[column.id] = column.choices[0].value
-            elif column.type in ("integer", "decimal"):
-                low = (column.validation or {}).get("min")
-                row[column.id] = int(low) if low is not None else 2024
-            elif column.type == "date":
-                row[column.id] = "2024-01-15"
-            else:
-                row[column.id] = "Row"
-        return [row]
-    if kind == "evidence":
-        return [evidence_id] if evidence_id else None
-    if kind == "indicator_checklist":
-        return []
-    raise AssertionError(kind)
+    return question.sample_value(files=[evidence_id] if evidence_id else ())
 
 
 def fill_required(app, assessment_id: int, official_id: int, except_section: str | None = None):
     """Answer every required, visible question (repeating as answers reveal more)."""
-    from app.assessments import services as assessment_services
+    from app.assessments import answers, evidence as evidence_files
     from app.models import Assessment
 
     with app.app_context():
@@ -278,7 +243,7 @@ def fill_required(app, assessment_id: int, official_id: int, except_section: str
         official = db.session.get(User, official_id)
         evidence = None
         for _ in range(10):
-            state = assessment_services.state(assessment)
+            state = answers.state(assessment)
             missing = [
                 q
                 for q in state.missing()
@@ -287,12 +252,12 @@ def fill_required(app, assessment_id: int, official_id: int, except_section: str
             if not missing:
                 break
             for question in missing:
-                if question.type == "evidence" and evidence is None:
-                    evidence = assessment_services.add_evidence(
+                if question.holds_files and evidence is None:
+                    evidence = evidence_files.add_evidence(
                         assessment, PDF, "law.pdf", user=official
                     ).public_id
                 answer = state.answers.get(question.id)
-                assessment_services.save_answer(
+                answers.save_answer(
                     assessment,
                     question.id,
                     valid_value(question, evidence),

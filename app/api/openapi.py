@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.frameworks.types import QUESTION_TYPES
+
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -384,23 +386,7 @@ def document() -> dict[str, Any]:
                     "type": "object",
                     "properties": {
                         "id": {"type": "string"},
-                        "type": {
-                            "enum": [
-                                "ynpn",
-                                "single_choice",
-                                "multiple_choice",
-                                "short_text",
-                                "long_text",
-                                "integer",
-                                "decimal",
-                                "date",
-                                "legal_citation",
-                                "contact",
-                                "table",
-                                "evidence",
-                                "indicator_checklist",
-                            ]
-                        },
+                        "type": {"enum": list(QUESTION_TYPES)},
                         "label": LANG_TEXT,
                         "help": {"oneOf": [LANG_TEXT, {"type": "null"}]},
                         "required": {"type": "boolean"},

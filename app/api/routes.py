@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from flask import current_app, g, jsonify, request, send_file
-from sqlalchemy import select
 
 from app.api import auth as tokens
 from app.api import bp
 from app.api.openapi import document
-from app.assessments import services
+from app.assessments import answers, evidence
 from app.auth import services as accounts
 from app.core import audit
 from app.core.db import utcnow
-from app.core.permissions import Role, can_answer, can_view_assessment
+from app.core.errors import ServiceError
+from app.core.permissions import can_answer, can_view_assessment, visible_assessments
 from app.extensions import db
-from app.models import ApiToken, Assessment, Cycle, EvidenceFile
+from app.frameworks.types import ShowContext
+from app.models import ApiToken, Assessment, EvidenceFile
 
 
 class ApiError(Exception):
@@ -30,14 +31,14 @@ def _api_error(problem: ApiError):
     return error(problem.status, problem.message, problem.field)
 
 
-@bp.errorhandler(services.Conflict)
-def _conflict(conflict: services.Conflict):
+@bp.errorhandler(answers.Conflict)
+def _conflict(conflict: answers.Conflict):
     db.session.rollback()
     return error(409, conflict.message, current=_answer_json(conflict.answer))
 
 
-@bp.errorhandler(services.AssessmentError)
-def _refused(problem: services.AssessmentError):
+@bp.errorhandler(ServiceError)
+def _refused(problem: ServiceError):
     db.session.rollback()
     return error(problem.status, problem.message, problem.field, **problem.extra)
 
@@ -121,7 +122,7 @@ def _summary(assessment: Assessment) -> dict:
         },
         "status": assessment.status.value,
         "submitted_at": assessment.submitted_at.isoformat() if assessment.submitted_at else None,
-        "editable": can_answer(g.api_user, assessment) and services.is_editable(assessment),
+        "editable": can_answer(g.api_user, assessment) and answers.is_editable(assessment),
     }
 
 
@@ -129,9 +130,7 @@ def _summary(assessment: Assessment) -> dict:
 @tokens.token_required
 def list_assessments():
     """The assessments the caller may see."""
-    query = select(Assessment).join(Assessment.cycle).order_by(Cycle.id.desc(), Assessment.id)
-    if g.api_user.role is Role.OFFICIAL:
-        query = query.where(Assessment.country_id == g.api_user.country_id)
+    query = visible_assessments(g.api_user)
     return jsonify(assessments=[_summary(a) for a in db.session.scalars(query)])
 
 
@@ -148,8 +147,8 @@ def _answer_json(answer) -> dict | None:
     }
 
 
-def _question_json(question, state) -> dict:
-    data = {
+def _question_json(question, state, context: ShowContext) -> dict:
+    return {
         "id": question.id,
         "type": question.type,
         "label": question.label,
@@ -160,16 +159,8 @@ def _question_json(question, state) -> dict:
         "evidences": question.evidences,
         "value_schema": question.value_schema(),
         "answer": _answer_json(state.answers.get(question.id)),
+        **question.describe(context),
     }
-    if hasattr(question, "choices"):
-        data["choices"] = [c.model_dump() for c in question.choices]
-    if question.type == "table":
-        data["columns"] = [c.model_dump(exclude={"validation"}) for c in question.columns]
-    if question.type == "indicator_checklist":
-        data["indicators"] = [
-            {"id": ref, "text": state.runtime.indicators.get(ref)} for ref in question.indicators
-        ]
-    return data
 
 
 @bp.get("/assessments/<int:assessment_id>")
@@ -177,8 +168,9 @@ def _question_json(question, state) -> dict:
 def get_assessment(assessment_id: int):
     """Structure, visibility, answers with their versions, and status."""
     assessment = _assessment(assessment_id)
-    state = services.state(assessment)
+    state = answers.state(assessment)
     progress = state.progress()
+    context = ShowContext(indicators=state.runtime.indicators)
     version = assessment.questionnaire_version
     return jsonify(
         **_summary(assessment),
@@ -193,7 +185,7 @@ def get_assessment(assessment_id: int):
                 "id": section.id,
                 "title": section.title,
                 "progress": vars(progress[section.id]),
-                "questions": [_question_json(q, state) for q in section.questions],
+                "questions": [_question_json(q, state, context) for q in section.questions],
             }
             for section in state.runtime.questionnaire.sections
         ],
@@ -219,10 +211,10 @@ def save_answer(assessment_id: int, question_id: str):
         return error(
             422, "version is the answer's version you started from (0 if none).", "version"
         )
-    note = data.get("note", services.UNSET)
-    if note is not services.UNSET and note is not None and not isinstance(note, str):
+    note = data.get("note", answers.UNSET)
+    if note is not answers.UNSET and note is not None and not isinstance(note, str):
         return error(422, "note is a text.", "note")
-    answer = services.save_answer(
+    answer = answers.save_answer(
         assessment,
         question_id,
         data["value"],
@@ -243,7 +235,7 @@ def submit_assessment(assessment_id: int):
     """Submit and lock; 422 lists the required questions still missing."""
     assessment = _assessment(assessment_id)
     _require_answerer(assessment)
-    services.submit(assessment, g.api_user)
+    answers.submit(assessment, g.api_user)
     db.session.commit()
     return jsonify(_summary(assessment))
 
@@ -271,7 +263,7 @@ def upload_evidence(assessment_id: int):
     if upload is None:
         return error(422, "file is required (multipart/form-data).", "file")
     version = request.form.get("version", "")
-    evidence = services.add_evidence(
+    added = evidence.add_evidence(
         assessment,
         upload.read(current_app.config["EVIDENCE_MAX_BYTES"] + 1),
         upload.filename or "",
@@ -280,7 +272,7 @@ def upload_evidence(assessment_id: int):
         version=int(version) if version.isdigit() else None,
     )
     db.session.commit()
-    return jsonify(_evidence_json(assessment, evidence)), 201
+    return jsonify(_evidence_json(assessment, added)), 201
 
 
 @bp.get("/assessments/<int:assessment_id>/evidence")
@@ -289,7 +281,7 @@ def list_evidence(assessment_id: int):
     """The assessment's evidence files."""
     assessment = _assessment(assessment_id)
     return jsonify(
-        evidence=[_evidence_json(assessment, e) for e in services.evidence_files(assessment)]
+        evidence=[_evidence_json(assessment, e) for e in evidence.evidence_files(assessment)]
     )
 
 
@@ -298,16 +290,12 @@ def list_evidence(assessment_id: int):
 def download_evidence(assessment_id: int, public_id: str):
     """Download an evidence file."""
     assessment = _assessment(assessment_id)
-    evidence = db.session.scalar(
-        select(EvidenceFile).where(
-            EvidenceFile.assessment_id == assessment.id, EvidenceFile.public_id == public_id
-        )
-    )
-    if evidence is None:
+    found = evidence.find_evidence(assessment, public_id)
+    if found is None:
         return error(404, "No such evidence file.")
     return send_file(
-        services.evidence_path(evidence),
-        mimetype=evidence.content_type,
+        evidence.open_evidence(found),
+        mimetype=found.content_type,
         as_attachment=True,
-        download_name=evidence.filename,
+        download_name=found.filename,
     )

@@ -22,19 +22,50 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
-from app.assessments import bp, fields, services, workbook
+from app.assessments import answers, bp, evidence, fields, workbook, workflows
+from app.assessments import cycles as cycle_steps
 from app.assessments.forms import CycleForm, EvidenceForm, WorkbookUploadForm
+from app.assessments.pages import QuestionPage, show_context
+from app.core.errors import ServiceError
 from app.core.permissions import (
-    Role,
     can_answer,
     can_manage_cycles,
     require,
     require_assessment_access,
+    visible_assessments,
 )
 from app.extensions import db
 from app.forms import ActionForm
 from app.frameworks import store
-from app.models import Answer, Assessment, Country, Cycle, EvidenceFile
+from app.models import Answer, Assessment, Country, Cycle
+
+
+@bp.errorhandler(ServiceError)
+def _refused(error: ServiceError):
+    """Answer a refused service step: JSON for the page's script, else a message and the page."""
+    db.session.rollback()
+    if _wants_json():
+        body = {"message": str(error.message)}
+        if error.field:
+            body["field"] = error.field
+        return jsonify(error=body), error.status
+    flash(str(error.message), "danger")
+    arguments = request.view_args or {}
+    if "assessment_id" in arguments:
+        target = url_for("assessments.overview", assessment_id=arguments["assessment_id"])
+    elif "cycle_id" in arguments:
+        target = url_for("assessments.cycle", cycle_id=arguments["cycle_id"])
+    else:
+        target = url_for("main.home")
+    return redirect(target)
+
+
+#: Views that answer JSON (the page's script), so their refusals do too.
+JSON_VIEWS = {"assessments.save_answer"}
+
+
+def _wants_json() -> bool:
+    return request.endpoint in JSON_VIEWS
 
 # --- Cycles ----------------------------------------------------------------------------------
 
@@ -70,7 +101,7 @@ def new_cycle():
         chosen = set(form.countries.data)
         version = next(v for v in versions if str(v.id) == form.questionnaire_version.data)
         try:
-            cycle = services.create_cycle(
+            cycle = cycle_steps.create_cycle(
                 form.name.data,
                 version,
                 form.deadline.data,
@@ -78,7 +109,7 @@ def new_cycle():
                 carry_over=form.carry_over.data,
                 user=current_user,
             )
-        except services.AssessmentError as error:
+        except ServiceError as error:
             db.session.rollback()
             getattr(form, error.field or "name").errors.append(str(error.message))
         else:
@@ -103,7 +134,11 @@ def cycle(cycle_id: int):
         .order_by(Assessment.id)
     ).all()
     return render_template(
-        "assessments/cycle.html", cycle=cycle, assessments=assessments, action_form=ActionForm()
+        "assessments/cycle.html",
+        cycle=cycle,
+        assessments=assessments,
+        actions=workflows.CYCLE.available(cycle, current_user),
+        action_form=ActionForm(),
     )
 
 
@@ -111,28 +146,23 @@ def cycle(cycle_id: int):
 @require(can_manage_cycles)
 def open_cycle(cycle_id: int):
     """Open a prepared cycle: every participating country gets its draft assessment."""
-    return _cycle_step(cycle_id, services.open_cycle, _("The cycle is open."))
+    return _cycle_step(cycle_id, cycle_steps.open_cycle, _("The cycle is open."))
 
 
 @bp.post("/cycles/<int:cycle_id>/close")
 @require(can_manage_cycles)
 def close_cycle(cycle_id: int):
     """Close an open cycle: countries can no longer change their answers."""
-    return _cycle_step(cycle_id, services.close_cycle, _("The cycle is closed."))
+    return _cycle_step(cycle_id, cycle_steps.close_cycle, _("The cycle is closed."))
 
 
 def _cycle_step(cycle_id: int, step, message: str):
     cycle = db.get_or_404(Cycle, cycle_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        step(cycle, current_user)
-    except services.AssessmentError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-    else:
-        db.session.commit()
-        flash(message, "success")
+    step(cycle, current_user)
+    db.session.commit()
+    flash(message, "success")
     return redirect(url_for("assessments.cycle", cycle_id=cycle.id))
 
 
@@ -146,16 +176,14 @@ def _assessment(assessment_id: int) -> Assessment:
 
 
 def _may_edit(assessment: Assessment) -> bool:
-    return can_answer(current_user, assessment) and services.is_editable(assessment)
+    return can_answer(current_user, assessment) and answers.is_editable(assessment)
 
 
 @bp.get("/assessments")
 @login_required
 def assessments():
     """The assessments the user may see: their country's, or every country's for the staff."""
-    query = select(Assessment).join(Assessment.cycle).order_by(Cycle.id.desc(), Assessment.id)
-    if current_user.role is Role.OFFICIAL:
-        query = query.where(Assessment.country_id == current_user.country_id)
+    query = visible_assessments(current_user)
     return render_template("assessments/list.html", assessments=list(db.session.scalars(query)))
 
 
@@ -164,7 +192,7 @@ def assessments():
 def overview(assessment_id: int):
     """Sections with progress, the deadline, evidence, submission and the offline workbook."""
     assessment = _assessment(assessment_id)
-    current = services.state(assessment)
+    current = answers.state(assessment)
     return render_template(
         "assessments/overview.html",
         assessment=assessment,
@@ -172,8 +200,9 @@ def overview(assessment_id: int):
         progress=current.progress(),
         missing=current.missing(),
         carried=[a for a in current.answers.values() if a.carried_over],
-        evidence=services.evidence_files(assessment),
+        evidence=evidence.evidence_files(assessment),
         editable=_may_edit(assessment),
+        actions=workflows.ASSESSMENT.available(assessment, current_user),
         action_form=ActionForm(),
     )
 
@@ -181,63 +210,56 @@ def overview(assessment_id: int):
 @bp.route("/assessments/<int:assessment_id>/sections/<section_id>", methods=["GET", "POST"])
 @login_required
 def section(assessment_id: int, section_id: str):
-    """A section's questions as a form; saved as they change (and by the save button)."""
+    """A section's questions: a form for the country while it may answer (saved as they change,
+    and by the save button); the answers as text for everyone else."""
     assessment = _assessment(assessment_id)
-    current = services.state(assessment)
+    current = answers.state(assessment)
     section = current.runtime.section(section_id) or abort(404)
     editable = _may_edit(assessment)
-    errors: dict[str, str] = {}
-    conflicts: dict[str, object] = {}
+    result = answers.SectionResult()
     submitted: dict[str, object] = {}
     if request.method == "POST":
         if not editable:
             abort(403 if not can_answer(current_user, assessment) else 409)
         if not ActionForm().validate_on_submit():
             abort(400)
-        for question in section.questions:
-            if not fields.posted(question, request.form):
-                continue
-            raw = fields.raw_value(question, request.form)
-            try:
-                services.save_answer(
-                    assessment,
-                    question.id,
-                    raw,
-                    version=fields.version_of(question, request.form),
-                    note=fields.note_of(question, request.form),
-                    user=current_user,
-                    questionnaire=current.runtime,
-                )
-            except services.Conflict as error:
-                conflicts[question.id] = error.answer
-                submitted[question.id] = raw
-            except services.AssessmentError as error:
-                errors[question.id] = str(error.message)
-                submitted[question.id] = raw
+        posted = fields.posted_ids(request.form)
+        inputs = [
+            fields.submitted(question, request.form)
+            for question in section.questions
+            if question.id in posted
+        ]
+        result = answers.save_answers(current, inputs, user=current_user)
         db.session.commit()
-        if not errors and not conflicts:
+        if result.ok:
             flash(_("Saved."), "success")
             return redirect(
                 url_for("assessments.section", assessment_id=assessment.id, section_id=section.id)
             )
-        current = services.state(assessment)
+        submitted = {
+            item.question_id: item.raw
+            for item in inputs
+            if item.question_id in result.errors or item.question_id in result.conflicts
+        }
+        current = answers.state(assessment)
     sections = current.runtime.questionnaire.sections
     index = next(i for i, s in enumerate(sections) if s.id == section.id)
+    files = evidence.evidence_files(assessment)
     return render_template(
         "assessments/section.html",
         assessment=assessment,
         state=current,
+        page=QuestionPage.build(assessment, current, files, editable=editable),
         section=section,
         previous=sections[index - 1] if index else None,
         following=sections[index + 1] if index + 1 < len(sections) else None,
         editable=editable,
-        errors=errors,
-        conflicts=conflicts,
+        errors=result.errors,
+        conflicts=result.conflicts,
         submitted=submitted,
-        evidence={e.public_id: e for e in services.evidence_files(assessment)},
         action_form=ActionForm(),
         evidence_form=EvidenceForm(),
-    ), (422 if errors or conflicts else 200)
+    ), (200 if result.ok else 422)
 
 
 @bp.post("/assessments/<int:assessment_id>/answers/<question_id>")
@@ -247,47 +269,26 @@ def save_answer(assessment_id: int, question_id: str):
     assessment = _assessment(assessment_id)
     if not can_answer(current_user, assessment):
         abort(403)
-    questionnaire = services.runtime(assessment.questionnaire_version)
+    questionnaire = answers.runtime(assessment.questionnaire_version)
     question = questionnaire.questions.get(question_id)
     if question is None:
         return jsonify(error={"message": _("There is no such question.")}), 404
+    item = fields.submitted(question, request.form)
     try:
-        answer = services.save_answer(
+        answer = answers.save_answer(
             assessment,
             question_id,
-            fields.raw_value(question, request.form),
-            version=fields.version_of(question, request.form),
-            note=fields.note_of(question, request.form),
+            item.raw,
+            version=item.version,
+            note=item.note,
             user=current_user,
             questionnaire=questionnaire,
         )
-    except services.Conflict as error:
+    except answers.Conflict as error:
         db.session.rollback()
-        theirs = error.answer
-        html = render_template(
-            "assessments/_question_fragment.html",
-            assessment=assessment,
-            state=services.state(assessment),
-            question=question,
-            editable=True,
-            evidence={e.public_id: e for e in services.evidence_files(assessment)},
-            conflict=theirs,
-        )
-        return jsonify(
-            error={"message": str(error.message)},
-            conflict={
-                "version": theirs.version if theirs else 0,
-                "value_text": fields.display(question, theirs.value if theirs else None),
-                "by": theirs.updated_by.display_name if theirs and theirs.updated_by else "",
-                "at": theirs.updated_at.isoformat() if theirs else "",
-                "html": html,
-            },
-        ), 409
-    except services.AssessmentError as error:
-        db.session.rollback()
-        return jsonify(error={"message": str(error.message), "field": error.field}), error.status
+        return _conflict(assessment, question, error.answer, str(error.message))
     db.session.commit()
-    after = services.state(assessment)
+    after = answers.state(assessment)
     section = after.runtime.section_of[question_id]
     progress = after.progress()[section.id]
     return jsonify(
@@ -299,21 +300,40 @@ def save_answer(assessment_id: int, question_id: str):
     )
 
 
+def _conflict(assessment: Assessment, question, theirs: Answer | None, message: str):
+    current = answers.state(assessment)
+    files = evidence.evidence_files(assessment)
+    page = QuestionPage.build(assessment, current, files, editable=True)
+    html = render_template(
+        "assessments/_question_fragment.html", question=question, page=page, conflict=theirs
+    )
+    return jsonify(
+        error={"message": message},
+        conflict={
+            "version": theirs.version if theirs else 0,
+            "value_text": question.display_text(theirs.value if theirs else None, page.show),
+            "by": theirs.updated_by.display_name if theirs and theirs.updated_by else "",
+            "at": theirs.updated_at.isoformat() if theirs else "",
+            "html": html,
+        },
+    ), 409
+
+
 @bp.get("/assessments/<int:assessment_id>/answers/<question_id>/history")
 @login_required
 def answer_history(assessment_id: int, question_id: str):
     """Who changed an answer, when, from what to what."""
     assessment = _assessment(assessment_id)
-    questionnaire = services.runtime(assessment.questionnaire_version)
-    question = questionnaire.questions.get(question_id) or abort(404)
-    answer = services.find_answer(assessment, question_id)
+    current = answers.state(assessment)
+    question = current.runtime.questions.get(question_id) or abort(404)
+    answer = current.answers.get(question_id)
     return render_template(
         "assessments/history.html",
         assessment=assessment,
         question=question,
-        section=questionnaire.section_of[question_id],
-        revisions=services.history(answer) if answer else [],
-        display=fields.display,
+        section=current.runtime.section_of[question_id],
+        revisions=answers.history(answer) if answer else [],
+        show=show_context(assessment, current, evidence.evidence_files(assessment)),
     )
 
 
@@ -329,7 +349,7 @@ def upload_evidence(assessment_id: int):
     version = request.form.get("version", "")
     back = url_for("assessments.overview", assessment_id=assessment.id)
     if question_id:
-        section = services.runtime(assessment.questionnaire_version).section_of.get(question_id)
+        section = answers.runtime(assessment.questionnaire_version).section_of.get(question_id)
         if section is not None:
             back = (
                 url_for("assessments.section", assessment_id=assessment.id, section_id=section.id)
@@ -343,7 +363,7 @@ def upload_evidence(assessment_id: int):
         return redirect(back)
     upload = form.file.data
     try:
-        evidence = services.add_evidence(
+        added = evidence.add_evidence(
             assessment,
             upload.read(current_app.config["EVIDENCE_MAX_BYTES"] + 1),
             upload.filename or "",
@@ -351,7 +371,7 @@ def upload_evidence(assessment_id: int):
             question_id=question_id,
             version=int(version) if version.isdigit() else None,
         )
-    except services.Conflict:
+    except answers.Conflict:
         db.session.rollback()
         flash(
             _(
@@ -361,12 +381,12 @@ def upload_evidence(assessment_id: int):
             "warning",
         )
         return redirect(back)
-    except services.AssessmentError as error:
+    except ServiceError as error:
         db.session.rollback()
         flash(str(error.message), "danger")
         return redirect(back)
     db.session.commit()
-    flash(_("%(name)s is attached.", name=evidence.filename), "success")
+    flash(_("%(name)s is attached.", name=added.filename), "success")
     return redirect(back)
 
 
@@ -375,16 +395,12 @@ def upload_evidence(assessment_id: int):
 def download_evidence(assessment_id: int, public_id: str):
     """Download an evidence file, as an attachment, to those who may see the assessment."""
     assessment = _assessment(assessment_id)
-    evidence = db.session.scalar(
-        select(EvidenceFile).where(
-            EvidenceFile.assessment_id == assessment.id, EvidenceFile.public_id == public_id
-        )
-    ) or abort(404)
+    found = evidence.find_evidence(assessment, public_id) or abort(404)
     return send_file(
-        services.evidence_path(evidence),
-        mimetype=evidence.content_type,
+        evidence.open_evidence(found),
+        mimetype=found.content_type,
         as_attachment=True,
-        download_name=evidence.filename,
+        download_name=found.filename,
         max_age=0,
     )
 
@@ -396,12 +412,12 @@ def submit(assessment_id: int):
     assessment = _assessment(assessment_id)
     if not can_answer(current_user, assessment):
         abort(403)
-    current = services.state(assessment)
+    current = answers.state(assessment)
     form = ActionForm()
     if request.method == "POST" and form.validate_on_submit():
         try:
-            services.submit(assessment, current_user)
-        except services.AssessmentError as error:
+            answers.submit(assessment, current_user)
+        except ServiceError as error:  # shown above the list of what is missing
             db.session.rollback()
             flash(str(error.message), "danger")
         else:
@@ -413,15 +429,9 @@ def submit(assessment_id: int):
         assessment=assessment,
         state=current,
         missing=current.missing(),
-        editable=services.is_editable(assessment),
+        actions=workflows.ASSESSMENT.available(assessment, current_user),
         form=form,
     )
-
-
-@bp.record_once
-def _template_helpers(state) -> None:
-    # Imported macros see environment globals only, so the value formatter lives there.
-    state.app.jinja_env.globals["display"] = fields.display
 
 
 @bp.get("/assessments/<int:assessment_id>/workbook")
@@ -450,7 +460,7 @@ def upload_workbook(assessment_id: int):
     form = WorkbookUploadForm()
     result = None
     if form.validate_on_submit():
-        if not services.is_editable(assessment):
+        if not answers.is_editable(assessment):
             flash(_("This assessment can no longer change."), "danger")
             return redirect(url_for("assessments.overview", assessment_id=assessment.id))
         result = workbook.import_workbook(assessment, form.workbook.data.read(), current_user)

@@ -11,7 +11,7 @@ is reported as a conflict.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -21,10 +21,11 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from app.assessments import fields, services
+from app.assessments import answers
 from app.core.db import utcnow
-from app.frameworks.types import STAGES, YNPN, AnswerError, QuestionBase
-from app.i18n import localized
+from app.core.errors import ServiceError
+from app.frameworks.types import AnswerError, QuestionBase, ShowContext
+from app.frameworks.words import localized
 from app.models import Assessment, User
 
 HEADER = ("id", "field", "question", "answer", "note", "version")
@@ -34,10 +35,6 @@ TABLE_SPARE_ROWS = 20
 UNLOCKED = Protection(locked=False)
 BOLD = Font(bold=True)
 ANSWER_FILL = PatternFill("solid", fgColor="FFF8E1")
-
-
-def _yes() -> str:
-    return _("Yes")
 
 
 @dataclass
@@ -58,115 +55,12 @@ class _Lists:
         return self.columns[labels]
 
 
-def _choice_labels(question: QuestionBase) -> dict[str, str]:
-    """Return value -> label for questions with fixed values (labels in the user's language)."""
-    if question.type == "ynpn":
-        return {code: fields.ynpn_label(code) for code in YNPN}
-    if question.type in ("single_choice", "multiple_choice"):
-        return {choice.value: localized(choice.label) for choice in question.choices}
-    return {}
-
-
-def _stage_labels() -> dict[str, str]:
-    return {stage: fields.stage_label(stage) for stage in STAGES}
-
-
-def _rows(question: QuestionBase, value: Any, runtime) -> list[tuple[str, str, Any, tuple | None]]:
-    """Return the (field, question text, cell value, drop-down labels) rows of a question."""
-    label = localized(question.label)
-    kind = question.type
-    if kind == "ynpn":
-        labels = _choice_labels(question)
-        return [
-            (
-                "answer",
-                label,
-                labels.get(value["answer"]) if value else None,
-                tuple(labels.values()),
-            ),
-            (
-                "reference",
-                _("Reference (reservation, declaration or comment)"),
-                value.get("reference") if value else None,
-                None,
-            ),
-        ]
-    if kind == "single_choice":
-        labels = _choice_labels(question)
-        return [("", label, labels.get(value) if value else None, tuple(labels.values()))]
-    if kind == "multiple_choice":
-        chosen = value or []
-        return [
-            (
-                choice.value,
-                f"{label} — {localized(choice.label)}",
-                _yes() if choice.value in chosen else None,
-                (_yes(),),
-            )
-            for choice in question.choices
-        ]
-    if kind == "indicator_checklist":
-        chosen = value or []
-        rows = [
-            (
-                ref,
-                f"{label} — {localized(runtime.indicators.get(ref))}",
-                _yes() if ref in chosen else None,
-                (_yes(),),
-            )
-            for ref in question.indicators
-        ]
-        rows.append(
-            (
-                fields.NONE_YET,
-                f"{label} — {_('None of these yet')}",
-                _yes() if value == [] else None,
-                (_yes(),),
-            )
-        )
-        return rows
-    if kind == "legal_citation":
-        citation = value or {}
-        stages = _stage_labels()
-        return [
-            (
-                "stage",
-                f"{label} — {_('Legislative stage')}",
-                stages.get(citation.get("stage")),
-                tuple(stages.values()),
-            ),
-            ("instrument", _("Law or instrument"), citation.get("instrument"), None),
-            ("article", _("Article or section"), citation.get("article"), None),
-            (
-                "in_force_date",
-                _("In force since (YYYY-MM-DD)"),
-                citation.get("in_force_date"),
-                None,
-            ),
-            ("link", _("Link to the text"), citation.get("link"), None),
-        ]
-    if kind == "contact":
-        contact = value or {}
-        names = {
-            "unit": _("Unit or office"),
-            "phone": _("Phone (reachable 24/7)"),
-            "email": _("E-mail"),
-            "secure_channel": _("Secure channel"),
-            "languages": _("Working languages"),
-            "availability": _("Availability"),
-        }
-        first = [(key, f"{label} — {text}", contact.get(key), None) for key, text in names.items()]
-        return first
-    if kind == "evidence":
-        return [("", label, _("Attach files online"), None)]
-    return [("", label, value, None)]
-
-
 def export(assessment: Assessment) -> bytes:
     """Return the assessment's questionnaire and current answers as an .xlsx workbook."""
-    state = services.state(assessment)
+    state = answers.state(assessment)
     runtime = state.runtime
     questionnaire = runtime.questionnaire
+    context = ShowContext(indicators=runtime.indicators)
     book = Workbook()
     about = book.active
     about.title = _("About")[:31]
@@ -235,19 +129,19 @@ def export(assessment: Assessment) -> bytes:
         for question in section.questions:
             answer = state.answers.get(question.id)
             value = answer.value if answer else None
-            rows = _rows(question, value, runtime)
-            if question.type == "table":
+            cells = question.workbook_cells(value, context)
+            if question.own_sheet:
                 table_number += 1
                 table_sheet = _table_sheet(book, lists, question, value, table_number)
-                rows = [
-                    (
-                        "",
-                        localized(question.label),
-                        _("See the sheet %(name)s", name=table_sheet.title),
-                        None,
-                    )
-                ]
-            for index, (field_name, text, cell_value, choices) in enumerate(rows):
+                see = _("See the sheet %(name)s", name=table_sheet.title)
+                cells = [replace(cell, value=see) for cell in cells]
+            for index, cell in enumerate(cells):
+                field_name, text, cell_value, choices = (
+                    cell.field,
+                    cell.text,
+                    cell.value,
+                    cell.choices,
+                )
                 row = sheet.max_row + 1
                 sheet.cell(row=row, column=ID, value=question.id)
                 sheet.cell(row=row, column=FIELD, value=field_name or None)
@@ -258,8 +152,7 @@ def export(assessment: Assessment) -> bytes:
                 )
                 text_cell.alignment = Alignment(wrap_text=True, vertical="top")
                 answer_cell = sheet.cell(row=row, column=ANSWER, value=cell_value)
-                editable = question.type not in ("evidence", "table")
-                if editable:
+                if cell.editable:
                     answer_cell.protection = UNLOCKED
                     answer_cell.fill = ANSWER_FILL
                 if choices:
@@ -295,16 +188,9 @@ def _table_sheet(book, lists: _Lists, question, value, number: int):
     for cell in sheet[3]:
         cell.font = BOLD
     sheet.row_dimensions[2].hidden = True
-    rows = value or []
+    rows = question.sheet_rows(value)
     for index in range(len(rows) + TABLE_SPARE_ROWS):
-        row = rows[index] if index < len(rows) else {}
-        cells = []
-        for column in question.columns:
-            item = row.get(column.id)
-            if column.type == "single_choice" and item is not None:
-                item = next((localized(c.label) for c in column.choices if c.value == item), item)
-            cells.append(item)
-        sheet.append(cells)
+        sheet.append(rows[index] if index < len(rows) else [None] * len(question.columns))
         for position in range(1, len(question.columns) + 1):
             cell = sheet.cell(row=sheet.max_row, column=position)
             cell.protection = UNLOCKED
@@ -312,8 +198,8 @@ def _table_sheet(book, lists: _Lists, question, value, number: int):
     for position, column in enumerate(question.columns, start=1):
         letter = get_column_letter(position)
         sheet.column_dimensions[letter].width = 22
-        if column.type == "single_choice":
-            labels = tuple(localized(choice.label) for choice in column.choices)
+        labels = column.question.cell_choices()
+        if labels:
             validation = DataValidation(
                 type="list", formula1=lists.formula(labels), allow_blank=True
             )
@@ -360,16 +246,6 @@ def _text(value: Any) -> Any:
     return value
 
 
-def _label_to_value(labels: dict[str, str], cell_value: Any) -> Any:
-    if cell_value is None:
-        return None
-    text = str(cell_value).strip()
-    for value, label in labels.items():
-        if text.casefold() in (label.casefold(), value.casefold()):
-            return value
-    return text  # left as typed: the question's check explains what is allowed
-
-
 def import_workbook(assessment: Assessment, data: bytes, user: User) -> ImportResult:
     """Check a filled workbook as a whole, then save every change, or none.
 
@@ -399,7 +275,7 @@ def import_workbook(assessment: Assessment, data: bytes, user: User) -> ImportRe
         )
         return result
 
-    state = services.state(assessment)
+    state = answers.state(assessment)
     runtime = state.runtime
     pending: dict[str, _Pending] = {}
     tables: dict[str, tuple[str, list]] = {}
@@ -410,7 +286,7 @@ def import_workbook(assessment: Assessment, data: bytes, user: User) -> ImportRe
         if (
             isinstance(first, str)
             and first in runtime.questions
-            and runtime.questions[first].type == "table"
+            and runtime.questions[first].own_sheet
         ):
             tables[first] = (sheet.title, list(sheet.iter_rows(min_row=2)))
             continue
@@ -445,9 +321,9 @@ def import_workbook(assessment: Assessment, data: bytes, user: User) -> ImportRe
     changes = []
     for question_id, item in pending.items():
         question = item.question
-        if question.type == "evidence":
+        if question.holds_files:
             continue
-        raw, where = _assemble(question, item, tables, runtime)
+        raw, where = _assemble(question, item, tables)
         try:
             value = question.normalise(raw)
         except AnswerError as error:
@@ -475,7 +351,7 @@ def import_workbook(assessment: Assessment, data: bytes, user: User) -> ImportRe
                         "Conflict: changed online by %(name)s since the download; "
                         "it now reads “%(value)s”.",
                         name=who,
-                        value=fields.display(question, current_value),
+                        value=question.display_text(current_value),
                     ),
                 )
             )
@@ -485,7 +361,7 @@ def import_workbook(assessment: Assessment, data: bytes, user: User) -> ImportRe
         return result
     for question_id, value, note, version in changes:
         try:
-            services.save_answer(
+            answers.save_answer(
                 assessment,
                 question_id,
                 value,
@@ -495,59 +371,21 @@ def import_workbook(assessment: Assessment, data: bytes, user: User) -> ImportRe
                 source="import",
                 questionnaire=runtime,
             )
-        except services.AssessmentError as error:
+        except ServiceError as error:
             result.problems.append(CellProblem("", "", question_id, str(error.message)))
     result.changed = 0 if result.problems else len(changes)
     return result
 
 
-def _assemble(
-    question: QuestionBase, item: _Pending, tables, runtime
-) -> tuple[Any, dict[str, str]]:
-    """Return the raw value of a question from its rows, and the cell of each field."""
-    raw, cells, kind = item.raw, item.cells, question.type
-    if kind == "ynpn":
-        return {
-            "answer": _label_to_value(_choice_labels(question), raw.get("answer")),
-            "reference": raw.get("reference"),
-        }, cells
-    if kind == "single_choice":
-        return _label_to_value(_choice_labels(question), raw.get("")), {"": cells.get("")}
-    if kind == "multiple_choice":
-        return [value for value in (c.value for c in question.choices) if raw.get(value)], cells
-    if kind == "indicator_checklist":
-        ticked = [ref for ref in question.indicators if raw.get(ref)]
-        if ticked:
-            return ticked, cells
-        return ([] if raw.get(fields.NONE_YET) else None), cells
-    if kind == "legal_citation":
-        value = {key: raw.get(key) for key in ("instrument", "article", "in_force_date", "link")}
-        value["stage"] = _label_to_value(_stage_labels(), raw.get("stage"))
-        return (value if any(value.values()) else None), cells
-    if kind == "contact":
-        value = {key: raw.get(key) for key in fields.STRUCTURED["contact"]}
-        return (value if any(value.values()) else None), cells
-    if kind == "table":
-        title, rows = tables.get(question.id, ("", []))
-        if not rows:
-            return None, cells
-        ids = [cell.value for cell in rows[0]]
-        values, where = [], {}
-        for row in rows[2:]:
-            cells_by_id = {}
-            for position, cell in enumerate(row):
-                if position < len(ids) and ids[position]:
-                    column = next((c for c in question.columns if c.id == ids[position]), None)
-                    if column is None:
-                        continue
-                    cell_value = _text(cell.value)
-                    if column.type == "single_choice":
-                        cell_value = _label_to_value(
-                            {c.value: localized(c.label) for c in column.choices}, cell_value
-                        )
-                    cells_by_id[column.id] = cell_value
-            if any(v is not None for v in cells_by_id.values()):
-                where[str(len(values))] = f"{title}!{row[0].coordinate}"
-                values.append(cells_by_id)
-        return values, where
-    return raw.get(""), {"": cells.get("")}
+def _assemble(question: QuestionBase, item: _Pending, tables) -> tuple[Any, dict[str, str]]:
+    """Return the raw value of a question from its cells, and the cell of each field."""
+    if not question.own_sheet:
+        return question.from_workbook(item.raw), item.cells
+    title, rows = tables.get(question.id, ("", []))
+    if not rows:
+        return None, item.cells
+    ids = [cell.value for cell in rows[0]]
+    body = [row for row in rows[2:] if any(_text(cell.value) is not None for cell in row)]
+    values = question.from_sheet(ids, [[_text(cell.value) for cell in row] for row in body])
+    where = {str(index): f"{title}!{row[0].coordinate}" for index, row in enumerate(body)}
+    return values, where

@@ -47,22 +47,6 @@ CLUSTER_LABELS = {
     "capacity": _l("Capacity"),
 }
 
-QUESTION_TYPE_LABELS = {
-    "ynpn": _l("Yes / partly / no / not applicable"),
-    "single_choice": _l("Single choice"),
-    "multiple_choice": _l("Multiple choice"),
-    "short_text": _l("Short text"),
-    "long_text": _l("Long text"),
-    "integer": _l("Whole number"),
-    "decimal": _l("Decimal number"),
-    "date": _l("Date"),
-    "legal_citation": _l("Legal citation"),
-    "contact": _l("Contact record"),
-    "table": _l("Table"),
-    "evidence": _l("Evidence files"),
-    "indicator_checklist": _l("Maturity indicator checklist"),
-}
-
 ASSISTANCE_LABELS = {
     "legislative_drafting": _l("Legislative drafting"),
     "training": _l("Training"),

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import abort
 from flask_login import current_user
+from sqlalchemy import Select, false, select
 
 if TYPE_CHECKING:
     from app.models import Assessment, Country, User
@@ -88,6 +89,22 @@ def can_manage_cycles(user: User) -> bool:
 def can_view_assessment(user: User, assessment: Assessment) -> bool:
     """Those who may see the country may see its assessments."""
     return can_view_country(user, assessment.country)
+
+
+def visible_assessments(user: User) -> Select:
+    """Return the query of the assessments ``user`` may see, newest cycle first.
+
+    The one place that decides it: home pages, the assessment list and the API list use it, and
+    ``can_view_assessment`` says the same for one assessment.
+    """
+    from app.models import Assessment, Cycle
+
+    query = select(Assessment).join(Assessment.cycle).order_by(Cycle.id.desc(), Assessment.id)
+    if not is_signed_in(user):
+        return query.where(false())
+    if user.role is Role.OFFICIAL:
+        return query.where(Assessment.country_id == user.country_id)
+    return query
 
 
 def can_answer(user: User, assessment: Assessment) -> bool:

@@ -1,21 +1,37 @@
-"""The question types. Each owns its settings (checked when a file is read), how a value is
-validated and normalised (the same code for forms, the API, imports and scoring), the comparable
-form used by relevance conditions, and a JSON Schema of its value.
+"""The question types: the one home of everything that depends on a question's type.
 
-Adding a type means adding one class here (and, for forms, one rendering macro).
+Each class owns its settings (checked when a file is read); how a value is validated and
+normalised (the same code for forms, the API, imports and scoring); the comparable form used by
+relevance conditions; the JSON Schema of its value; how posted form data becomes a raw value; its
+rendering macro (``macro``, in ``templates/questions/_inputs.html``); how a stored value reads as
+text and as HTML (read-only pages, history, conflicts, later reviews and reports); its workbook
+cells and how they read back; and a sample valid value for tests and demos.
+
+Nothing outside ``app/frameworks/`` branches on a type name. Adding a type means adding one class
+here (registered in ``QUESTION_TYPES`` and ``Question``) and one macro.
 """
 
 from __future__ import annotations
 
 import re
 from abc import abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from typing import Annotated, Any, ClassVar, Literal
 
+from babel.dates import format_date as babel_format_date
 from email_validator import EmailNotValidError, validate_email
+from flask import has_app_context
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from app.frameworks.words import localized, words
 
 LANG_TEXT = dict[str, str]
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -36,6 +52,72 @@ class AnswerError(ValueError):
         super().__init__(message)
         self.message = message
         self.path = path
+
+
+#: The checklist's explicit "none of these yet" box: an answer, unlike leaving every box empty.
+NONE_YET = "__none__"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One workbook row of a question: its field, the text shown, the value, the drop-down."""
+
+    field: str
+    text: str
+    value: Any
+    choices: tuple[str, ...] | None = None
+    editable: bool = True
+
+
+@dataclass(frozen=True)
+class ShowContext:
+    """What a display of a value may need besides the value itself.
+
+    :param indicators: maturity indicator ref -> its text (``{en: ..., fr: ...}``).
+    :param files: evidence public id -> the file (with ``filename`` and ``size``).
+    :param file_url: public id -> the address to download the file, when links are wanted.
+    """
+
+    indicators: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    files: Mapping[str, Any] = field(default_factory=dict)
+    file_url: Callable[[str], str] | None = None
+
+
+NO_CONTEXT = ShowContext()
+
+
+def label_to_value(labels: Mapping[str, str], cell_value: Any) -> Any:
+    """Return the value whose label (or value) a workbook cell holds; else the text as typed."""
+    if cell_value is None:
+        return None
+    text = str(cell_value).strip()
+    for value, label in labels.items():
+        if text.casefold() in (label.casefold(), value.casefold()):
+            return value
+    return text  # left as typed: the question's check explains what is allowed
+
+
+def _line(text: str) -> Markup:
+    return Markup('<p class="answer mb-0">{}</p>').format(text)
+
+
+def _items(texts) -> Markup:
+    items = Markup("").join(Markup("<li>{}</li>").format(text) for text in texts)
+    return Markup('<ul class="answer mb-0">{}</ul>').format(items)
+
+
+def _long_date(text: str) -> str:
+    """Return an ISO date as words in the current language ("1 May 2019")."""
+    day = date.fromisoformat(text)
+    if has_app_context():
+        return format_date(day, "long")
+    return babel_format_date(day, "long", locale="en")
+
+
+def _fields_from_form(qid: str, names: Sequence[str], form: Any) -> dict[str, str] | None:
+    """Return the fields posted as ``<qid>[<field>]``, or None when all are empty."""
+    value = {name: form.get(f"{qid}[{name}]", "") for name in names}
+    return value if any(str(item).strip() for item in value.values()) else None
 
 
 class Strict(BaseModel):
@@ -91,8 +173,21 @@ class QuestionBase(Strict):
     """What every question has, whatever its type."""
 
     type_name: ClassVar[str]
+    #: The type's name in the library pages.
+    title: ClassVar[Any] = ""
     #: Whether a value of this type can stand in a relevance condition.
     comparable_kind: ClassVar[str | None] = None
+    #: The rendering macro in ``templates/questions/_inputs.html``.
+    macro: ClassVar[str] = "text_line"
+    #: Values are lists of evidence file ids (checked against the assessment's files).
+    holds_files: ClassVar[bool] = False
+    #: The value has fixed options (drop-downs in the workbook and in table cells).
+    has_choices: ClassVar[bool] = False
+    #: HTML input type and input mode of a single-field value (also for table cells).
+    html_input: ClassVar[str] = "text"
+    inputmode: ClassVar[str | None] = None
+    #: The workbook puts the value on a sheet of its own (rows and columns).
+    own_sheet: ClassVar[bool] = False
 
     id: Annotated[str, Field(pattern=QUESTION_ID_PATTERN, max_length=120)]
     label: LANG_TEXT
@@ -126,6 +221,66 @@ class QuestionBase(Strict):
         """Return the values a relevance condition may compare this question with, if fixed."""
         return None
 
+    # --- Forms ---------------------------------------------------------------------------------
+
+    def from_form(self, form: Any) -> Any:
+        """Return the raw value posted by the question's inputs (``form`` is a MultiDict)."""
+        return form.get(self.id)
+
+    # --- Display -------------------------------------------------------------------------------
+
+    def display_text(self, value: Any, context: ShowContext = NO_CONTEXT) -> str:
+        """Return a stored value as plain text a person reads (history, conflicts, workbook)."""
+        if value is None or value == []:
+            return words()["no_answer"]
+        return self._text(value, context)
+
+    def _text(self, value: Any, context: ShowContext) -> str:
+        return str(value)
+
+    def display_html(self, value: Any, context: ShowContext = NO_CONTEXT) -> Markup:
+        """Return a stored value as HTML for read-only pages (escaped; no form controls)."""
+        if value is None or value == []:
+            return Markup('<p class="answer answer-empty mb-0">{}</p>').format(
+                words()["no_answer"]
+            )
+        return self._html(value, context)
+
+    def _html(self, value: Any, context: ShowContext) -> Markup:
+        return _line(self._text(value, context))
+
+    # --- Workbook ------------------------------------------------------------------------------
+
+    def to_cell(self, value: Any) -> Any:
+        """Return what a single workbook cell shows for a value (labels for choices)."""
+        return value
+
+    def cell_choices(self) -> tuple[str, ...] | None:
+        """Return the labels of a cell's drop-down list, if the value has fixed options."""
+        return None
+
+    def from_cell(self, cell_value: Any) -> Any:
+        """Return the raw value a single workbook cell holds."""
+        return cell_value
+
+    def workbook_cells(self, value: Any, context: ShowContext = NO_CONTEXT) -> list[Cell]:
+        """Return the workbook rows of the question (the first carries the note and version)."""
+        return [Cell("", localized(self.label), self.to_cell(value), self.cell_choices())]
+
+    def from_workbook(self, cells: Mapping[str, Any]) -> Any:
+        """Return the raw value from the question's workbook cells (field -> cell value)."""
+        return self.from_cell(cells.get(""))
+
+    # --- API and tests -------------------------------------------------------------------------
+
+    def describe(self, context: ShowContext = NO_CONTEXT) -> dict[str, Any]:
+        """Return what API clients need besides the common fields (choices, columns, ...)."""
+        return {}
+
+    def sample_value(self, variant: int = 0, *, files: Sequence[str] = ()) -> Any:
+        """Return a valid stored value (``variant`` 0 and 1 differ where the type allows)."""
+        return self.normalise(f"Sample answer {variant + 1}")
+
 
 def _text(value: Any, maximum: int, pattern: str | None = None, path: str = "") -> str | None:
     if value is None:
@@ -146,8 +301,12 @@ class Ynpn(QuestionBase):
     """Yes / partly / no / not applicable; ``na`` names the reservation or declaration."""
 
     type_name: ClassVar[str] = "ynpn"
+    title: ClassVar[Any] = _l("Yes / partly / no / not applicable")
     comparable_kind: ClassVar[str] = "choice"
+    macro: ClassVar[str] = "ynpn"
+    has_choices: ClassVar[bool] = True
     type: Literal["ynpn"]
+    FIELDS: ClassVar[tuple[str, ...]] = ("answer", "reference")
 
     def normalise(self, value: Any) -> dict[str, str] | None:
         if value is None or value == "":
@@ -180,6 +339,46 @@ class Ynpn(QuestionBase):
     def choice_values(self) -> tuple[str, ...]:
         return YNPN
 
+    @staticmethod
+    def options() -> list[tuple[str, str]]:
+        """Return (value, label) of the four answers in the current language."""
+        text = words()
+        return [(code, text[code]) for code in YNPN]
+
+    def from_form(self, form: Any) -> Any:
+        return _fields_from_form(self.id, self.FIELDS, form)
+
+    def _text(self, value: Any, context: ShowContext) -> str:
+        text = words()[value["answer"]]
+        return f"{text} — {value['reference']}" if value.get("reference") else text
+
+    def _html(self, value: Any, context: ShowContext) -> Markup:
+        html = Markup('<p class="answer mb-0"><strong>{}</strong>').format(words()[value["answer"]])
+        if value.get("reference"):
+            html += Markup(" — {}").format(value["reference"])
+        return html + Markup("</p>")
+
+    def workbook_cells(self, value: Any, context: ShowContext = NO_CONTEXT) -> list[Cell]:
+        labels = dict(self.options())
+        return [
+            Cell(
+                "answer",
+                localized(self.label),
+                labels.get(value["answer"]) if value else None,
+                tuple(labels.values()),
+            ),
+            Cell("reference", words()["reference_cell"], value.get("reference") if value else None),
+        ]
+
+    def from_workbook(self, cells: Mapping[str, Any]) -> Any:
+        return {
+            "answer": label_to_value(dict(self.options()), cells.get("answer")),
+            "reference": cells.get("reference"),
+        }
+
+    def sample_value(self, variant: int = 0, *, files: Sequence[str] = ()) -> Any:
+        return {"answer": "yes"} if variant == 0 else {"answer": "partly", "reference": "Art. 12"}
+
     def value_schema(self) -> dict[str, Any]:
         return {
             "type": ["object", "null"],
@@ -206,8 +405,27 @@ class ChoiceQuestion(QuestionBase):
             seen.add(choice.value)
         return choices
 
+    has_choices: ClassVar[bool] = True
+    macro: ClassVar[str] = "choices"
+    #: Several options may be chosen (checkboxes rather than radio buttons).
+    multiple: ClassVar[bool] = False
+
     def choice_values(self) -> tuple[str, ...]:
         return tuple(choice.value for choice in self.choices)
+
+    def choice_label(self, value: str) -> str:
+        """Return the label of one of the options in the current language."""
+        for choice in self.choices:
+            if choice.value == value:
+                return localized(choice.label)
+        return value
+
+    def labels(self) -> dict[str, str]:
+        """Return value -> label of the options in the current language."""
+        return {choice.value: localized(choice.label) for choice in self.choices}
+
+    def describe(self, context: ShowContext = NO_CONTEXT) -> dict[str, Any]:
+        return {"choices": [choice.model_dump() for choice in self.choices]}
 
     def _check(self, value: Any, path: str = "") -> str:
         if not isinstance(value, str) or value not in self.choice_values():
@@ -219,6 +437,7 @@ class ChoiceQuestion(QuestionBase):
 
 class SingleChoice(ChoiceQuestion):
     type_name: ClassVar[str] = "single_choice"
+    title: ClassVar[Any] = _l("Single choice")
     comparable_kind: ClassVar[str] = "choice"
     type: Literal["single_choice"]
 
@@ -227,15 +446,62 @@ class SingleChoice(ChoiceQuestion):
             return None
         return self._check(value)
 
+    def _text(self, value: Any, context: ShowContext) -> str:
+        return self.choice_label(value)
+
+    def to_cell(self, value: Any) -> Any:
+        return self.choice_label(value) if value is not None else None
+
+    def cell_choices(self) -> tuple[str, ...]:
+        return tuple(self.labels().values())
+
+    def from_cell(self, cell_value: Any) -> Any:
+        return label_to_value(self.labels(), cell_value)
+
+    def sample_value(self, variant: int = 0, *, files: Sequence[str] = ()) -> Any:
+        return self.choices[0 if variant == 0 else -1].value
+
     def value_schema(self) -> dict[str, Any]:
         return {"enum": [*self.choice_values(), None]}
 
 
 class MultipleChoice(ChoiceQuestion):
     type_name: ClassVar[str] = "multiple_choice"
+    title: ClassVar[Any] = _l("Multiple choice")
+    multiple: ClassVar[bool] = True
     comparable_kind: ClassVar[str] = "choices"
     type: Literal["multiple_choice"]
     validation: CountValidation = CountValidation()
+
+    def from_form(self, form: Any) -> Any:
+        return [item for item in form.getlist(self.id) if item]
+
+    def _text(self, value: Any, context: ShowContext) -> str:
+        return "; ".join(self.choice_label(item) for item in value)
+
+    def _html(self, value: Any, context: ShowContext) -> Markup:
+        return _items(self.choice_label(item) for item in value)
+
+    def workbook_cells(self, value: Any, context: ShowContext = NO_CONTEXT) -> list[Cell]:
+        chosen, label, yes = value or [], localized(self.label), words()["yes"]
+        return [
+            Cell(
+                choice.value,
+                f"{label} — {localized(choice.label)}",
+                yes if choice.value in chosen else None,
+                (yes,),
+            )
+            for choice in self.choices
+        ]
+
+    def from_workbook(self, cells: Mapping[str, Any]) -> Any:
+        return [value for value in self.choice_values() if cells.get(value)]
+
+    def sample_value(self, variant: int = 0, *, files: Sequence[str] = ()) -> Any:
+        low = self.validation.min or 1
+        values = self.choice_values()
+        chosen = values[:low] if variant == 0 else values[-max(low, 1) :]
+        return self.normalise(list(chosen))
 
     def normalise(self, value: Any) -> list[str] | None:
         if value is None:
@@ -271,6 +537,7 @@ class MultipleChoice(ChoiceQuestion):
 
 class ShortText(QuestionBase):
     type_name: ClassVar[str] = "short_text"
+    title: ClassVar[Any] = _l("Short text")
     type: Literal["short_text"]
     validation: TextValidation = TextValidation()
 
@@ -293,8 +560,13 @@ class ShortText(QuestionBase):
 
 class LongText(QuestionBase):
     type_name: ClassVar[str] = "long_text"
+    title: ClassVar[Any] = _l("Long text")
+    macro: ClassVar[str] = "text_block"
     type: Literal["long_text"]
     validation: TextValidation = TextValidation()
+
+    def _html(self, value: Any, context: ShowContext) -> Markup:
+        return Markup('<p class="answer answer-long mb-0">{}</p>').format(value)
 
     @property
     def maximum(self) -> int:
@@ -327,7 +599,12 @@ def _number(value: Any, integer: bool, path: str = "") -> Decimal | None:
 
 class NumberQuestion(QuestionBase):
     comparable_kind: ClassVar[str] = "number"
+    macro: ClassVar[str] = "number"
     validation: RangeValidation = RangeValidation()
+
+    def sample_value(self, variant: int = 0, *, files: Sequence[str] = ()) -> Any:
+        low = self.validation.min if self.validation.min is not None else Decimal(2023)
+        return self.normalise(low + variant)
 
     def _range(self, number: Decimal, path: str = "") -> None:
         low, high = self.validation.min, self.validation.max
@@ -350,6 +627,8 @@ def _plain(number: Decimal) -> str:
 
 class Integer(NumberQuestion):
     type_name: ClassVar[str] = "integer"
+    title: ClassVar[Any] = _l("Whole number")
+    inputmode: ClassVar[str] = "numeric"
     type: Literal["integer"]
 
     def normalise(self, value: Any) -> int | None:
@@ -372,6 +651,8 @@ class DecimalQuestion(NumberQuestion):
     """A decimal number, stored as its exact text (``"12.5"``) so that no rounding creeps in."""
 
     type_name: ClassVar[str] = "decimal"
+    title: ClassVar[Any] = _l("Decimal number")
+    inputmode: ClassVar[str] = "decimal"
     type: Literal["decimal"]
 
     def normalise(self, value: Any) -> str | None:
@@ -411,9 +692,17 @@ def _date(value: Any, path: str = "") -> date | None:
 
 class DateQuestion(QuestionBase):
     type_name: ClassVar[str] = "date"
+    title: ClassVar[Any] = _l("Date")
     comparable_kind: ClassVar[str] = "date"
+    macro: ClassVar[str] = "number"
+    html_input: ClassVar[str] = "date"
     type: Literal["date"]
     validation: DateValidation = DateValidation()
+
+    def sample_value(self, variant: int = 0, *, files: Sequence[str] = ()) -> Any:
+        if self.validation.min:
+            return self.normalise(date.fromordinal(self.validation.min.toordinal() + variant))
+        return self.normalise(date(2024, 1, 15 + variant))
 
     def normalise(self, value: Any) -> str | None:
         day = _date(value)
@@ -436,9 +725,79 @@ class LegalCitation(QuestionBase):
     """Instrument, article or section, date in force, legislative stage and link."""
 
     type_name: ClassVar[str] = "legal_citation"
+    title: ClassVar[Any] = _l("Legal citation")
     comparable_kind: ClassVar[str] = "choice"
+    macro: ClassVar[str] = "citation"
     type: Literal["legal_citation"]
     FIELDS: ClassVar[tuple[str, ...]] = ("instrument", "article", "in_force_date", "stage", "link")
+
+    @staticmethod
+    def stages() -> list[tuple[str, str]]:
+        """Return (value, label) of the legislative stages in the current language."""
+        text = words()
+        return [(stage, text[f"stage_{stage}"]) for stage in STAGES]
+
+    def from_form(self, form: Any) -> Any:
+        return _fields_from_form(self.id, self.FIELDS, form)
+
+    def _text(self, value: Any, context: ShowContext) -> str:
+        text = words()
+        parts = [part for part in (value.get("instrument"), value.get("article")) if part]
+        line = ", ".join(parts)
+        stage = text[f"stage_{value['stage']}"]
+        if value.get("in_force_date"):
+            since = _("in force since %(date)s", date=_long_date(value["in_force_date"]))
+            line = f"{line} — {since}" if line else since
+        elif value["stage"] != "in_force" or not line:
+            line = f"{line} — {stage}" if line else stage
+        if value.get("link"):
+            line = f"{line} ({value['link']})"
+        return line
+
+    def _html(self, value: Any, context: ShowContext) -> Markup:
+        text = words()
+        parts = [part for part in (value.get("instrument"), value.get("article")) if part]
+        html = Markup('<p class="answer mb-0">')
+        if parts:
+            html += Markup("<strong>{}</strong>").format(", ".join(parts))
+        if value.get("in_force_date"):
+            since = _("in force since %(date)s", date=_long_date(value["in_force_date"]))
+            html += Markup(" — {}").format(since) if parts else escape(since)
+        else:
+            stage = text[f"stage_{value['stage']}"]
+            html += Markup(" — {}").format(stage) if parts else escape(stage)
+        if value.get("link"):
+            html += Markup(' <a href="{}" rel="noopener noreferrer">{}</a>').format(
+                value["link"], text["link"]
+            )
+        return html + Markup("</p>")
+
+    def workbook_cells(self, value: Any, context: ShowContext = NO_CONTEXT) -> list[Cell]:
+        citation, text, stages = value or {}, words(), dict(self.stages())
+        return [
+            Cell(
+                "stage",
+                f"{localized(self.label)} — {text['stage']}",
+                stages.get(citation.get("stage")),
+                tuple(stages.values()),
+            ),
+            Cell("instrument", text["instrument"], citation.get("instrument")),
+            Cell("article", text["article"], citation.get("article")),
+            Cell("in_force_date", text["in_force_since_cell"], citation.get("in_force_date")),
+            Cell("link", text["link"], citation.get("link")),
+        ]
+
+    def from_workbook(self, cells: Mapping[str, Any]) -> Any:
+        value = {key: cells.get(key) for key in ("instrument", "article", "in_force_date", "link")}
+        value["stage"] = label_to_value(dict(self.stages()), cells.get("stage"))
+        return value if any(value.values()) else None
+
+    def sample_value(self, variant: int = 0, *, files: Sequence[str] = ()) -> Any:
+        if variant == 0:
+            return self.normalise(
+                {"stage": "in_force", "instrument": "Criminal Code", "in_force_date": "2015-01-01"}
+            )
+        return self.normalise({"stage": "draft", "instrument": "Cybercrime Bill"})
 
     def normalise(self, value: Any) -> dict[str, str] | None:
         if value is None:
@@ -503,6 +862,8 @@ class Contact(QuestionBase):
     """A contact record: unit, phone, e-mail, secure channel, languages, availability."""
 
     type_name: ClassVar[str] = "contact"
+    title: ClassVar[Any] = _l("Contact record")
+    macro: ClassVar[str] = "contact"
     type: Literal["contact"]
     FIELDS: ClassVar[tuple[str, ...]] = (
         "unit",
@@ -539,6 +900,42 @@ class Contact(QuestionBase):
             except EmailNotValidError:
                 raise AnswerError("Give a valid e-mail address.", "email") from None
         return {key: text for key, text in result.items() if text}
+
+    @classmethod
+    def field_labels(cls) -> list[tuple[str, str, str]]:
+        """Return (field, label, HTML input type) of the contact's fields."""
+        text = words()
+        kinds = {"phone": "tel", "email": "email"}
+        return [(name, text[name], kinds.get(name, "text")) for name in cls.FIELDS]
+
+    def from_form(self, form: Any) -> Any:
+        return _fields_from_form(self.id, self.FIELDS, form)
+
+    def _text(self, value: Any, context: ShowContext) -> str:
+        return "; ".join(str(item) for item in value.values())
+
+    def _html(self, value: Any, context: ShowContext) -> Markup:
+        rows = Markup("").join(
+            Markup("<dt>{}</dt><dd>{}</dd>").format(label, value[name])
+            for name, label, _kind in self.field_labels()
+            if value.get(name)
+        )
+        return Markup('<dl class="answer answer-fields mb-0">{}</dl>').format(rows)
+
+    def workbook_cells(self, value: Any, context: ShowContext = NO_CONTEXT) -> list[Cell]:
+        contact, label = value or {}, localized(self.label)
+        return [
+            Cell(name, f"{label} — {text}", contact.get(name))
+            for name, text, _kind in self.field_labels()
+        ]
+
+    def from_workbook(self, cells: Mapping[str, Any]) -> Any:
+        value = {name: cells.get(name) for name in self.FIELDS}
+        return value if any(value.values()) else None
+
+    def sample_value(self, variant: int = 0, *, files: Sequence[str] = ()) -> Any:
+        unit = "National Cybercrime Unit" if variant == 0 else "Cybercrime Prosecution Office"
+        return self.normalise({"unit": unit, "phone": f"+1 555 010{variant}"})
 
     def value_schema(self) -> dict[str, Any]:
         properties = {field: {"type": "string", "maxLength": 300} for field in self.FIELDS}
@@ -584,7 +981,10 @@ class Table(QuestionBase):
     """Rows with typed columns (e.g. training events: year, audience, topic, participants)."""
 
     type_name: ClassVar[str] = "table"
+    title: ClassVar[Any] = _l("Table")
     comparable_kind: ClassVar[str] = "rows"
+    macro: ClassVar[str] = "table"
+    own_sheet: ClassVar[bool] = True
     type: Literal["table"]
     columns: Annotated[list[Column], Field(min_length=1, max_length=30)]
     validation: TableValidation = TableValidation()
@@ -631,6 +1031,83 @@ class Table(QuestionBase):
             raise AnswerError(f"Give at most {limit} rows.")
         return rows or None
 
+    def from_form(self, form: Any) -> Any:
+        rows: dict[int, dict[str, str]] = {}
+        prefix = f"{self.id}["
+        for key, item in form.items(multi=True):
+            if not key.startswith(prefix) or not key.endswith("]"):
+                continue
+            row, _sep, column = key[len(prefix) : -1].partition("][")
+            if row.isdigit() and column:
+                rows.setdefault(int(row), {})[column] = item
+        return [rows[index] for index in sorted(rows)]
+
+    def _cell_text(self, column: Column, cell: Any) -> str:
+        return "" if cell is None else column.question.display_text(cell)
+
+    def _text(self, value: Any, context: ShowContext) -> str:
+        return "; ".join(
+            ", ".join(
+                f"{localized(column.label)}: {self._cell_text(column, row[column.id])}"
+                for column in self.columns
+                if column.id in row
+            )
+            for row in value
+        )
+
+    def _html(self, value: Any, context: ShowContext) -> Markup:
+        head = Markup("").join(
+            Markup('<th scope="col">{}</th>').format(localized(column.label))
+            for column in self.columns
+        )
+        body = Markup("").join(
+            Markup("<tr>{}</tr>").format(
+                Markup("").join(
+                    Markup("<td>{}</td>").format(self._cell_text(column, row.get(column.id)))
+                    for column in self.columns
+                )
+            )
+            for row in value
+        )
+        return Markup(
+            '<div class="table-responsive"><table class="table table-sm answer answer-table mb-0">'
+            "<thead><tr>{}</tr></thead><tbody>{}</tbody></table></div>"
+        ).format(head, body)
+
+    def workbook_cells(self, value: Any, context: ShowContext = NO_CONTEXT) -> list[Cell]:
+        # The rows are on the question's own sheet (``sheet_rows``); this row points to it.
+        return [Cell("", localized(self.label), None, None, editable=False)]
+
+    def sheet_rows(self, value: Any) -> list[list[Any]]:
+        """Return the table's rows as workbook cells (labels for choices), in column order."""
+        return [
+            [
+                column.question.to_cell(row[column.id]) if column.id in row else None
+                for column in self.columns
+            ]
+            for row in value or []
+        ]
+
+    def from_sheet(self, ids: Sequence[Any], rows: Sequence[Sequence[Any]]) -> list[dict]:
+        """Return raw rows from workbook rows whose columns are named by ``ids``."""
+        columns = {column.id: column for column in self.columns}
+        values = []
+        for row in rows:
+            cells = {}
+            for position, cell_value in enumerate(row):
+                column = columns.get(ids[position]) if position < len(ids) else None
+                if column is not None:
+                    cells[column.id] = column.question.from_cell(cell_value)
+            values.append(cells)
+        return values
+
+    def describe(self, context: ShowContext = NO_CONTEXT) -> dict[str, Any]:
+        return {"columns": [column.model_dump(exclude={"validation"}) for column in self.columns]}
+
+    def sample_value(self, variant: int = 0, *, files: Sequence[str] = ()) -> Any:
+        row = {column.id: column.question.sample_value(variant) for column in self.columns}
+        return self.normalise([row])
+
     def value_schema(self) -> dict[str, Any]:
         properties = {}
         for column in self.columns:
@@ -655,8 +1132,51 @@ class Evidence(QuestionBase):
     """References to uploaded evidence files (their random ids)."""
 
     type_name: ClassVar[str] = "evidence"
+    title: ClassVar[Any] = _l("Evidence files")
     comparable_kind: ClassVar[str] = "choices"
+    macro: ClassVar[str] = "evidence"
+    holds_files: ClassVar[bool] = True
     type: Literal["evidence"]
+
+    def from_form(self, form: Any) -> Any:
+        return [item for item in form.getlist(self.id) if item]
+
+    def _name(self, public_id: str, context: ShowContext) -> str:
+        file = context.files.get(public_id)
+        return file.filename if file is not None else public_id
+
+    def _text(self, value: Any, context: ShowContext) -> str:
+        if context.files:
+            return "; ".join(self._name(public_id, context) for public_id in value)
+        return _("%(num)d file(s)", num=len(value))
+
+    def _html(self, value: Any, context: ShowContext) -> Markup:
+        items = []
+        for public_id in value:
+            file = context.files.get(public_id)
+            if file is None:
+                items.append(escape(public_id))
+                continue
+            size = Markup(' <span class="small text-body-secondary">({} {})</span>').format(
+                max(1, round(file.size / 1024)), words()["kb"]
+            )
+            if context.file_url:
+                link = Markup('<a href="{}">{}</a>').format(
+                    context.file_url(public_id), file.filename
+                )
+            else:
+                link = escape(file.filename)
+            items.append(link + size)
+        return _items(items)
+
+    def workbook_cells(self, value: Any, context: ShowContext = NO_CONTEXT) -> list[Cell]:
+        return [Cell("", localized(self.label), words()["attach_online"], None, editable=False)]
+
+    def from_workbook(self, cells: Mapping[str, Any]) -> Any:
+        raise NotImplementedError("evidence files are attached online, not in the workbook")
+
+    def sample_value(self, variant: int = 0, *, files: Sequence[str] = ()) -> Any:
+        return list(files[:1]) or None
 
     def normalise(self, value: Any) -> list[str] | None:
         if value is None:
@@ -686,8 +1206,73 @@ class IndicatorChecklist(QuestionBase):
     """
 
     type_name: ClassVar[str] = "indicator_checklist"
+    title: ClassVar[Any] = _l("Maturity indicator checklist")
     comparable_kind: ClassVar[str] = "choices"
+    macro: ClassVar[str] = "checklist"
     type: Literal["indicator_checklist"]
+
+    def from_form(self, form: Any) -> Any:
+        items = [item for item in form.getlist(self.id) if item]
+        if not items:
+            return None  # untouched: no answer yet
+        return [item for item in items if item != NONE_YET]  # only "none yet" answers []
+
+    def _indicator(self, ref: str, context: ShowContext) -> str:
+        text = context.indicators.get(ref)
+        return localized(dict(text)) if text else ref
+
+    def display_text(self, value: Any, context: ShowContext = NO_CONTEXT) -> str:
+        if value == []:
+            return words()["none_yet"]
+        return super().display_text(value, context)
+
+    def display_html(self, value: Any, context: ShowContext = NO_CONTEXT) -> Markup:
+        if value == []:
+            return _line(words()["none_yet"])
+        return super().display_html(value, context)
+
+    def _text(self, value: Any, context: ShowContext) -> str:
+        return "; ".join(self._indicator(ref, context) for ref in value)
+
+    def _html(self, value: Any, context: ShowContext) -> Markup:
+        return _items(self._indicator(ref, context) for ref in value)
+
+    def workbook_cells(self, value: Any, context: ShowContext = NO_CONTEXT) -> list[Cell]:
+        chosen, label, text = value or [], localized(self.label), words()
+        cells = [
+            Cell(
+                ref,
+                f"{label} — {self._indicator(ref, context)}",
+                text["yes"] if ref in chosen else None,
+                (text["yes"],),
+            )
+            for ref in self.indicators
+        ]
+        cells.append(
+            Cell(
+                NONE_YET,
+                f"{label} — {text['none_of_these_yet']}",
+                text["yes"] if value == [] else None,
+                (text["yes"],),
+            )
+        )
+        return cells
+
+    def from_workbook(self, cells: Mapping[str, Any]) -> Any:
+        ticked = [ref for ref in self.indicators if cells.get(ref)]
+        if ticked:
+            return ticked
+        return [] if cells.get(NONE_YET) else None
+
+    def describe(self, context: ShowContext = NO_CONTEXT) -> dict[str, Any]:
+        return {
+            "indicators": [
+                {"id": ref, "text": context.indicators.get(ref)} for ref in self.indicators
+            ]
+        }
+
+    def sample_value(self, variant: int = 0, *, files: Sequence[str] = ()) -> Any:
+        return [] if variant == 0 else list(self.indicators[:1])
 
     @model_validator(mode="after")
     def _has_items(self):

@@ -9,9 +9,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.api import auth as api_tokens
-from app.assessments import services as assessment_services
+from app.assessments import answers
 from app.core import audit
-from app.core.permissions import Role, require_country_access
+from app.core.permissions import Role, require_country_access, visible_assessments
 from app.core.security import is_safe_redirect
 from app.extensions import db
 from app.forms import ActionForm
@@ -27,9 +27,9 @@ def home():
     """The home page made for the user's role."""
     user = current_user
     if user.role is Role.OFFICIAL:
-        assessments = queries.country_assessments(user.country)
-        current = next((a for a in assessments if assessment_services.is_editable(a)), None)
-        state = assessment_services.state(current) if current else None
+        assessments = list(db.session.scalars(visible_assessments(user)))
+        current = next((a for a in assessments if answers.is_editable(a)), None)
+        state = answers.state(current) if current else None
         return render_template(
             "main/home_official.html",
             country=user.country,

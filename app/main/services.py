@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.core.permissions import Role
 from app.extensions import db
-from app.models import Assessment, AuditEvent, Country, Cycle, CycleStatus, User
+from app.models import AuditEvent, Country, Cycle, CycleStatus, User
 
 
 @dataclass(frozen=True)
@@ -60,18 +60,6 @@ def country_team(country: Country) -> list[User]:
 def recent_events(limit: int = 10) -> list[AuditEvent]:
     """Return the latest audit events with their actors."""
     return list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)))
-
-
-def country_assessments(country: Country) -> list[Assessment]:
-    """Return the country's assessments, newest cycle first."""
-    return list(
-        db.session.scalars(
-            select(Assessment)
-            .join(Assessment.cycle)
-            .where(Assessment.country_id == country.id)
-            .order_by(Cycle.id.desc())
-        )
-    )
 
 
 def open_cycles() -> list[Cycle]:

@@ -129,14 +129,14 @@ def test_a_failed_save_is_shown_and_retried_until_it_succeeds(
 
 
 def test_a_conflict_offers_both_answers(app, world, assessments, live_server, page):
-    from app.assessments import services
+    from app.assessments import answers
     from app.models import User
 
     base = live_server
     browser_sign_in(page, base, world.own.email, PASSWORD)
     page.goto(f"{base}/assessments/{assessments.own}/sections/jurisdiction")
     with app.app_context():  # a colleague answers after the page was opened
-        services.save_answer(db.session.get(Assessment, assessments.own), "jur.territory", "no",
+        answers.save_answer(db.session.get(Assessment, assessments.own), "jur.territory", "no",
                              version=0, user=db.session.get(User, world.own.id))  # fmt: skip
         db.session.commit()
     territory = block(page, "jur.territory")

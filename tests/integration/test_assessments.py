@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from app.assessments import services
+from app.assessments import answers
 from app.extensions import db
 from app.models import (
     Answer,
@@ -151,19 +151,19 @@ def test_a_hidden_required_question_is_not_missing(app, world, assessments):
     with app.app_context():
         assessment = db.session.get(Assessment, assessments.own)
         official = db.session.get(User, world.own.id)
-        before = {q.id for q in services.state(assessment).missing()}
+        before = {q.id for q in answers.state(assessment).missing()}
         assert "cap.legislative_status.main_law" not in before  # hidden until answered
-        services.save_answer(
+        answers.save_answer(
             assessment, "cap.legislative_status.overall", "comprehensive", version=0, user=official
         )
         db.session.commit()
-        shown = {q.id for q in services.state(assessment).missing()}
+        shown = {q.id for q in answers.state(assessment).missing()}
         assert "cap.legislative_status.main_law" in shown
-        services.save_answer(
+        answers.save_answer(
             assessment, "cap.legislative_status.overall", "none", version=1, user=official
         )
         db.session.commit()
-        after = {q.id for q in services.state(assessment).missing()}
+        after = {q.id for q in answers.state(assessment).missing()}
         assert "cap.legislative_status.main_law" not in after
         assert "cap.legislative_status.overall" not in after
 

@@ -147,12 +147,12 @@ def concrete_path(rule: str, world, ids: dict) -> str:
 
 def evidence_for(app, world, assessment_id: int) -> str:
     """Attach a real evidence file to the assessment; return its id."""
-    from app.assessments import services
+    from app.assessments import evidence as evidence_files
     from app.models import Assessment
     from tests.conftest import PDF
 
     with app.app_context():
-        evidence = services.add_evidence(
+        evidence = evidence_files.add_evidence(
             db.session.get(Assessment, assessment_id),
             PDF,
             "law.pdf",

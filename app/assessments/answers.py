@@ -1,0 +1,459 @@
+"""Answers: reading an assessment's state, saving answers (one, or a section's at once),
+history, carrying answers over from an earlier cycle, and submission. Services take model objects
+and plain values, flush but never commit, and write the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.assessments import workflows
+from app.core.db import utcnow
+from app.core.errors import Invalid, NotFound, Refused, ServiceError
+from app.extensions import db
+from app.frameworks import store
+from app.frameworks.runtime import Runtime, runtime_for
+from app.frameworks.types import AnswerError, QuestionBase
+from app.models import (
+    Answer,
+    AnswerRevision,
+    Assessment,
+    CycleStatus,
+    EvidenceFile,
+    QuestionnaireVersion,
+    User,
+)
+
+UNSET: Any = object()
+NOTE_MAX = 5000
+
+
+class Conflict(ServiceError):
+    """The answer changed since the version the user started from; ``answer`` is the current one."""
+
+    status = 409
+
+    def __init__(self, answer: Answer | None):
+        super().__init__(
+            _l("A colleague changed this answer after you opened it. Choose which to keep.")
+        )
+        self.answer = answer
+
+
+# --- Reading ---------------------------------------------------------------------------------
+
+
+@dataclass
+class State:
+    """An assessment with its questionnaire runtime, answers and what is visible."""
+
+    assessment: Assessment
+    runtime: Runtime
+    answers: dict[str, Answer]
+    visible: dict[str, bool]
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return {question_id: answer.value for question_id, answer in self.answers.items()}
+
+    def progress(self):
+        return self.runtime.progress(self.values, self.visible)
+
+    def missing(self):
+        return self.runtime.missing(self.values, self.visible)
+
+
+def runtime(version: QuestionnaireVersion) -> Runtime:
+    """Return the runtime of a questionnaire version (parsed and indexed once per process)."""
+    return runtime_for(version.content_hash, store.questionnaire_model(version))
+
+
+def state(assessment: Assessment) -> State:
+    """Load an assessment's answers (one query) and compute what is visible."""
+    answers = {
+        answer.question_id: answer
+        for answer in db.session.scalars(
+            select(Answer).where(Answer.assessment_id == assessment.id)
+        )
+    }
+    questionnaire = runtime(assessment.questionnaire_version)
+    values = {question_id: answer.value for question_id, answer in answers.items()}
+    return State(assessment, questionnaire, answers, questionnaire.visibility(values))
+
+
+def is_editable(assessment: Assessment) -> bool:
+    """Return whether countries may still change the assessment."""
+    return (
+        assessment.status in workflows.COUNTRY_WRITES
+        and assessment.cycle.status is CycleStatus.OPEN
+    )
+
+
+def ensure_editable(assessment: Assessment) -> None:
+    """Refuse (409) when countries may no longer change the assessment."""
+    if assessment.status not in workflows.COUNTRY_WRITES:
+        raise Refused(_l("This assessment was submitted; it can no longer be changed."))
+    if assessment.cycle.status is not CycleStatus.OPEN:
+        raise Refused(_l("This assessment cycle is closed; answers can no longer change."))
+
+
+def find_answer(assessment: Assessment, question_id: str) -> Answer | None:
+    """Return the current answer to one question, if any (one query)."""
+    return db.session.scalar(
+        select(Answer).where(
+            Answer.assessment_id == assessment.id, Answer.question_id == question_id
+        )
+    )
+
+
+def history(answer: Answer) -> list[AnswerRevision]:
+    """Return the changes of an answer, newest first."""
+    return list(
+        db.session.scalars(
+            select(AnswerRevision)
+            .where(AnswerRevision.answer_id == answer.id)
+            .order_by(AnswerRevision.id.desc())
+        )
+    )
+
+
+# --- Saving ----------------------------------------------------------------------------------
+
+
+def _question(questionnaire: Runtime, question_id: str) -> QuestionBase:
+    question = questionnaire.questions.get(question_id)
+    if question is None:
+        raise NotFound(_l("There is no question %(id)s in this questionnaire.", id=question_id))
+    return question
+
+
+def _normalise(question: QuestionBase, raw_value: Any) -> Any:
+    try:
+        return question.normalise(raw_value)
+    except AnswerError as error:
+        field_name = "value" + (f".{error.path}" if error.path else "")
+        raise Invalid(error.message, field=field_name) from None
+
+
+def _clean_note(note: Any) -> Any:
+    if note is UNSET:
+        return UNSET
+    note = (str(note).strip() or None) if note is not None else None
+    if note and len(note) > NOTE_MAX:
+        raise Invalid(_l("Keep the note under 5,000 characters."), field="note")
+    return note
+
+
+def save_answer(
+    assessment: Assessment,
+    question_id: str,
+    raw_value: Any,
+    *,
+    version: int | None,
+    user: User,
+    note: Any = UNSET,
+    source: str = "web",
+    questionnaire: Runtime | None = None,
+) -> Answer | None:
+    """Validate and store one answer, refusing a save that started from an older version.
+
+    :param version: the answer's version the user started from; 0 or None for "no answer yet".
+    :param note: the question's note; leave UNSET to keep it.
+    :returns: the stored answer (its ``version`` is the new one), or None when there was no
+        answer and none is given (an untouched question of a saved form).
+    :raises NotFound: for a question id that is not in the questionnaire.
+    :raises Invalid: for a value that does not fit the question (``field`` is its path).
+    :raises Conflict: when the answer changed since ``version``.
+    :raises Refused: when the assessment can no longer change.
+    """
+    ensure_editable(assessment)
+    questionnaire = questionnaire or runtime(assessment.questionnaire_version)
+    question = _question(questionnaire, question_id)
+    value = _normalise(question, raw_value)
+    if question.holds_files and value:
+        _check_evidence_ids(assessment, value)
+    note = _clean_note(note)
+    answer = find_answer(assessment, question_id)
+    change = _change(assessment, question_id, answer, value, note, version, user)
+    if change is None:
+        return answer
+    if answer is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(change.answer)
+        except IntegrityError:
+            # A colleague created the answer at the same moment.
+            raise Conflict(find_answer(assessment, question_id)) from None
+    else:
+        try:
+            with db.session.begin_nested():
+                db.session.flush()
+        except StaleDataError:
+            db.session.expire(answer)
+            raise Conflict(db.session.get(Answer, answer.id)) from None
+    _revision(change, user, source)
+    return change.answer
+
+
+@dataclass
+class _Change:
+    answer: Answer
+    old_value: Any
+    old_note: Any
+    #: What the user sent, kept to replay the save when a concurrent change interferes.
+    value: Any = None
+    note: Any = None
+    version: int | None = None
+
+
+def _change(
+    assessment: Assessment,
+    question_id: str,
+    answer: Answer | None,
+    value: Any,
+    note: Any,
+    version: int | None,
+    user: User,
+) -> _Change | None:
+    """Apply a checked value to the (new or current) answer object; None when nothing changes.
+
+    :raises Conflict: when ``version`` is not the current answer's version.
+    """
+    if answer is None:
+        if version:
+            raise Conflict(None)
+        if value is None and not (note is not UNSET and note):
+            return None
+        row = Answer(
+            assessment_id=assessment.id,
+            question_id=question_id,
+            value=value,
+            note=None if note is UNSET else note,
+            updated_by_id=user.id,
+            updated_at=utcnow(),
+        )
+        return _Change(row, None, None, value, row.note, version)
+    if version is None or version != answer.version:
+        raise Conflict(answer)
+    new_note = answer.note if note is UNSET else note
+    if value == answer.value and new_note == answer.note and not answer.carried_over:
+        return None  # nothing changed: no new version
+    change = _Change(answer, answer.value, answer.note, value, new_note, version)
+    answer.value = value
+    answer.note = new_note
+    answer.carried_over = False
+    answer.updated_by_id = user.id
+    answer.updated_at = utcnow()
+    return change
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """One question's input from a form: the raw value, the version it started from, its note."""
+
+    question_id: str
+    raw: Any
+    version: int | None
+    note: Any = UNSET
+
+
+@dataclass
+class SectionResult:
+    """What became of a section's inputs: saved answers, errors and conflicts by question id."""
+
+    saved: dict[str, Answer] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    conflicts: dict[str, Answer | None] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.conflicts
+
+
+def save_answers(
+    current: State, inputs: Iterable[Submitted], *, user: User, source: str = "web"
+) -> SectionResult:
+    """Save several answers of one assessment at once (a section's form).
+
+    Every input is checked against the answers already loaded in ``current``; the changes are
+    written in one flush, so the cost does not grow with the number of questions. Inputs that do
+    not fit or that started from an older version are reported, and the others are saved.
+
+    :raises Refused: when the assessment can no longer change.
+    """
+    assessment = current.assessment
+    ensure_editable(assessment)
+    result = SectionResult()
+    changes: list[_Change] = []
+    files: dict[str, list[str]] = {}
+    for item in inputs:
+        try:
+            question = _question(current.runtime, item.question_id)
+            value = _normalise(question, item.raw)
+            note = _clean_note(item.note)
+            if question.holds_files and value:
+                files[item.question_id] = value
+            answer = current.answers.get(item.question_id)
+            change = _change(
+                assessment, item.question_id, answer, value, note, item.version, user
+            )
+        except Conflict as conflict:
+            result.conflicts[item.question_id] = conflict.answer
+            continue
+        except ServiceError as error:
+            result.errors[item.question_id] = str(error.message)
+            continue
+        if change is not None:
+            changes.append(change)
+    if files:
+        known = _known_evidence(assessment, [i for ids in files.values() for i in ids])
+        for question_id, ids in files.items():
+            if any(public_id not in known for public_id in ids):
+                result.errors[question_id] = str(_l("No such evidence file in this assessment."))
+                changes = [c for c in changes if c.answer.question_id != question_id]
+                _undo(current, question_id)
+    if not changes:
+        return result
+    try:
+        with db.session.begin_nested():
+            for change in changes:
+                if change.answer.id is None:
+                    db.session.add(change.answer)
+            db.session.flush()
+    except (IntegrityError, StaleDataError):
+        # A colleague saved some of these answers meanwhile: save one by one to find which.
+        db.session.expire_all()
+        return _save_one_by_one(current.assessment, changes, result, user, source)
+    for change in changes:
+        _revision(change, user, source)
+        result.saved[change.answer.question_id] = change.answer
+    db.session.flush()
+    return result
+
+
+def _undo(current: State, question_id: str) -> None:
+    answer = current.answers.get(question_id)
+    if answer is not None and answer in db.session.dirty:
+        db.session.refresh(answer)
+
+
+def _save_one_by_one(assessment, changes, result, user, source) -> SectionResult:
+    questionnaire = runtime(assessment.questionnaire_version)
+    for change in changes:
+        question_id = change.answer.question_id
+        try:
+            answer = save_answer(
+                assessment,
+                question_id,
+                change.value,
+                version=change.version,
+                note=change.note,
+                user=user,
+                source=source,
+                questionnaire=questionnaire,
+            )
+        except Conflict as conflict:
+            result.conflicts[question_id] = conflict.answer
+        except ServiceError as error:
+            result.errors[question_id] = str(error.message)
+        else:
+            if answer is not None:
+                result.saved[question_id] = answer
+    return result
+
+
+def _revision(change: _Change, user: User | None, source: str) -> None:
+    answer = change.answer
+    db.session.add(
+        AnswerRevision(
+            answer_id=answer.id,
+            old_value=change.old_value,
+            new_value=answer.value,
+            old_note=change.old_note,
+            new_note=answer.note,
+            source=source,
+            changed_by_id=user.id if user else None,
+            changed_at=utcnow(),
+        )
+    )
+
+
+def _known_evidence(assessment: Assessment, ids: list[str]) -> set[str]:
+    return set(
+        db.session.scalars(
+            select(EvidenceFile.public_id).where(
+                EvidenceFile.assessment_id == assessment.id, EvidenceFile.public_id.in_(ids)
+            )
+        )
+    )
+
+
+def _check_evidence_ids(assessment: Assessment, ids: list[str]) -> None:
+    known = _known_evidence(assessment, ids)
+    for index, public_id in enumerate(ids):
+        if public_id not in known:
+            raise Invalid(_l("No such evidence file in this assessment."), field=f"value.{index}")
+
+
+# --- Carrying over and submitting ------------------------------------------------------------
+
+
+def carry_over(previous: Assessment, target: Assessment, user: User) -> int:
+    """Copy the answers of ``previous`` that still fit ``target``'s questionnaire, each marked
+    "carried over — please confirm". Returns how many were copied."""
+    target_runtime = runtime(target.questionnaire_version)
+    source_runtime = runtime(previous.questionnaire_version)
+    rows = []
+    for answer in db.session.scalars(select(Answer).where(Answer.assessment_id == previous.id)):
+        question = target_runtime.questions.get(answer.question_id)
+        before = source_runtime.questions.get(answer.question_id)
+        if question is None or before is None or question.type != before.type:
+            continue
+        if question.holds_files or answer.value is None:
+            continue  # files belong to the earlier assessment
+        try:
+            value = question.normalise(answer.value)
+        except AnswerError:
+            continue  # the question's rules changed: the country answers afresh
+        rows.append(
+            Answer(
+                assessment_id=target.id,
+                question_id=answer.question_id,
+                value=value,
+                note=answer.note,
+                carried_over=True,
+                updated_by_id=user.id,
+                updated_at=utcnow(),
+            )
+        )
+    db.session.add_all(rows)
+    db.session.flush()
+    for row in rows:
+        _revision(_Change(row, None, None), user, "carry_over")
+    target.carried_from_id = previous.id
+    return len(rows)
+
+
+def submit(assessment: Assessment, user: User) -> None:
+    """Lock the assessment once every required, visible question is answered.
+
+    :raises Invalid: listing the missing questions in ``extra["missing"]``.
+    :raises Refused: when it was already submitted or the cycle is closed.
+    :raises Forbidden: when ``user`` is not one of the country's officials.
+    """
+    ensure_editable(assessment)
+    missing = state(assessment).missing()
+    if missing:
+        raise Invalid(
+            _l("Some required questions have no answer yet."),
+            missing=[question.id for question in missing],
+        )
+    workflows.ASSESSMENT.perform(
+        assessment, "submit", user, country=assessment.country.code, cycle=assessment.cycle.name
+    )

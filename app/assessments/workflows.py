@@ -1,0 +1,68 @@
+"""The transition tables of cycles and assessments (see ``app.core.workflow``).
+
+Review adds its states to ``ASSESSMENT`` as transitions, not as new code paths.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from app.core.labels import ASSESSMENT_STATES, CYCLE_STATES
+from app.core.permissions import can_answer, can_manage_cycles
+from app.core.workflow import Transition, Workflow
+from app.models import Assessment, AssessmentStatus, CycleStatus
+
+#: The states in which the country's officials may change their answers.
+COUNTRY_WRITES = frozenset({AssessmentStatus.DRAFT})
+
+
+def _cycle_is_open(assessment: Assessment):
+    if assessment.cycle.status is not CycleStatus.OPEN:
+        return _l("This assessment cycle is closed; answers can no longer change.")
+    return None
+
+
+CYCLE = Workflow(
+    kind="cycle",
+    status_attribute="status",
+    transitions=[
+        Transition(
+            name="open",
+            sources=frozenset({CycleStatus.DRAFT}),
+            target=CycleStatus.OPEN,
+            allowed=lambda user, cycle: can_manage_cycles(user),
+            label=_l("Open the cycle"),
+            confirm=_l("Open the cycle? Every participating country gets its assessment."),
+            stamp=("opened_at", None),
+        ),
+        Transition(
+            name="close",
+            sources=frozenset({CycleStatus.OPEN}),
+            target=CycleStatus.CLOSED,
+            allowed=lambda user, cycle: can_manage_cycles(user),
+            label=_l("Close the cycle"),
+            confirm=_l("Close the cycle? Countries can no longer change their answers."),
+            stamp=("closed_at", None),
+        ),
+    ],
+    events={"open": "opened", "close": "closed"},
+    labels=CYCLE_STATES,
+)
+
+ASSESSMENT = Workflow(
+    kind="assessment",
+    status_attribute="status",
+    transitions=[
+        Transition(
+            name="submit",
+            sources=COUNTRY_WRITES,
+            target=AssessmentStatus.SUBMITTED,
+            allowed=can_answer,
+            label=_l("Submit the assessment"),
+            guards=(_cycle_is_open,),
+            stamp=("submitted_at", "submitted_by_id"),
+        ),
+    ],
+    events={"submit": "submitted"},
+    labels=ASSESSMENT_STATES,
+)

@@ -1,0 +1,102 @@
+"""Words shared by the question types, translated once per language rather than per call.
+
+Gettext through Flask-Babel costs a context lookup per call; a section page shows the same few
+dozen words hundreds of times. ``words()`` returns them in the current language, looked up once
+per language and process (the catalogues do not change while the process runs).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from types import MappingProxyType
+from typing import Any
+
+from flask import has_app_context
+from flask_babel import get_locale, gettext, pgettext
+
+
+def language() -> str:
+    """Return the current interface language code (``en`` outside a request)."""
+    if not has_app_context():
+        return "en"
+    return str(get_locale() or "en")
+
+
+def localized(text: dict[str, str] | None) -> str:
+    """Return a file text (``{en: ..., fr: ...}``) in the user's language, else English."""
+    if not text:
+        return ""
+    return text.get(language()) or text.get("en") or next(iter(text.values()), "")
+
+
+def words() -> MappingProxyType:
+    """Return the shared words in the current language (a read-only mapping)."""
+    return _words(language()) if has_app_context() else _english()
+
+
+@cache
+def _english() -> MappingProxyType:
+    return MappingProxyType(_table())
+
+
+_cache: dict[str, MappingProxyType] = {}
+
+
+def _words(code: str) -> MappingProxyType:
+    table = _cache.get(code)
+    if table is None:
+        table = _cache[code] = MappingProxyType(_table())
+    return table
+
+
+def _table() -> dict[str, Any]:
+    return {
+        "no_answer": gettext("(no answer)"),
+        "yes": gettext("Yes"),
+        "partly": gettext("Partly"),
+        "no": gettext("No"),
+        "na": gettext("Not applicable"),
+        "stage_none": gettext("No law"),
+        "stage_draft": pgettext("legislative stage", "Draft"),
+        "stage_tabled": gettext("Tabled in parliament"),
+        "stage_adopted": gettext("Adopted, not in force"),
+        "stage_in_force": gettext("In force"),
+        "choose": gettext("— choose —"),
+        "reference": gettext("Reference: the reservation or declaration, or a short comment"),
+        "reference_cell": gettext("Reference (reservation, declaration or comment)"),
+        "stage": gettext("Legislative stage"),
+        "instrument": gettext("Law or instrument"),
+        "article": gettext("Article or section"),
+        "in_force_since": gettext("In force since"),
+        "in_force_since_cell": gettext("In force since (YYYY-MM-DD)"),
+        "link": gettext("Link to the text"),
+        "unit": gettext("Unit or office"),
+        "phone": gettext("Phone (reachable 24/7)"),
+        "email": gettext("E-mail"),
+        "secure_channel": gettext("Secure channel"),
+        "languages": gettext("Working languages"),
+        "availability": gettext("Availability"),
+        "none_yet": gettext("None yet"),
+        "none_of_these_yet": gettext("None of these yet"),
+        "row": gettext("Row"),
+        "empty_rows": gettext("Empty rows are ignored. Save to get more blank rows."),
+        "untick_file": gettext("Untick a file to detach it."),
+        "no_file": gettext("No file attached yet."),
+        "attach_label": gettext("Attach a file (PDF, DOCX, XLSX, ODT, PNG or JPEG)"),
+        "attach": gettext("Attach"),
+        "attach_online": gettext("Attach files online"),
+        "required": gettext("required"),
+        "carried": gettext("Carried over — please confirm"),
+        "carried_help": gettext("Change it, or save it as it is, to confirm."),
+        "note_summary": gettext("Note for colleagues and reviewers"),
+        "note": gettext("Note"),
+        "history": gettext("History"),
+        "last_saved": gettext("Last saved by %(name)s, %(when)s"),
+        "conflict_title": gettext("A colleague changed this answer after you opened it."),
+        "conflict_theirs": gettext("Their answer:"),
+        "conflict_help": gettext(
+            "Your answer is in the form below. Save to keep yours, or reload the page to take "
+            "theirs."
+        ),
+        "kb": gettext("KB"),
+    }
