@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from functools import cache
 
 import pycountry
 from babel import Locale
 from flask import Flask
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, get_locale
 
 from app.core import labels
 from app.core.labels import ACCOUNT_STATES, REGION_LABELS, ROLE_LABELS, account_state
@@ -32,11 +33,25 @@ def country_name(country) -> str:
     return country.name
 
 
+@cache
+def _medium_datetime(code: str):
+    locale = Locale.parse(code)
+    combined = locale.datetime_formats["medium"].replace("'", "")
+    return locale, combined, locale.date_formats["medium"], locale.time_formats["medium"]
+
+
 def datetime_utc(value) -> str:
-    """Format a timestamp in the user's language, in UTC, with the zone named."""
+    """Format a timestamp in the user's language, in UTC, with the zone named.
+
+    Babel's patterns are looked up once per language (a section page formats dozens of times).
+    """
     if value is None:
         return "—"
-    return f"{format_datetime(value, 'medium')} UTC"
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    locale, combined, date_pattern, time_pattern = _medium_datetime(str(get_locale()))
+    text = combined.replace("{1}", date_pattern.apply(value, locale))
+    return text.replace("{0}", time_pattern.apply(value, locale)) + " UTC"
 
 
 def register(app: Flask) -> None:

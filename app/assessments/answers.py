@@ -4,13 +4,14 @@ and plain values, flush but never commit, and write the audit trail."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.assessments import workflows
@@ -57,10 +58,8 @@ class State:
     runtime: Runtime
     answers: dict[str, Answer]
     visible: dict[str, bool]
-
-    @property
-    def values(self) -> dict[str, Any]:
-        return {question_id: answer.value for question_id, answer in self.answers.items()}
+    #: Every stored value by question id (also of questions whose rows were not loaded).
+    values: dict[str, Any]
 
     def progress(self):
         return self.runtime.progress(self.values, self.visible)
@@ -74,17 +73,29 @@ def runtime(version: QuestionnaireVersion) -> Runtime:
     return runtime_for(version.content_hash, store.questionnaire_model(version))
 
 
-def state(assessment: Assessment) -> State:
-    """Load an assessment's answers (one query) and compute what is visible."""
-    answers = {
-        answer.question_id: answer
-        for answer in db.session.scalars(
-            select(Answer).where(Answer.assessment_id == assessment.id)
-        )
-    }
+def state(assessment: Assessment, *, only: Collection[str] | None = None) -> State:
+    """Load an assessment's answers and compute what is visible.
+
+    :param only: the questions whose answer rows the caller needs (a section's); the values of
+        the others are still read, for visibility and progress, but as plain values (two queries
+        instead of one, and much less work for a large questionnaire).
+    """
     questionnaire = runtime(assessment.questionnaire_version)
-    values = {question_id: answer.value for question_id, answer in answers.items()}
-    return State(assessment, questionnaire, answers, questionnaire.visibility(values))
+    query = select(Answer).where(Answer.assessment_id == assessment.id)
+    if only is None:
+        answers = {answer.question_id: answer for answer in db.session.scalars(query)}
+        values = {question_id: answer.value for question_id, answer in answers.items()}
+    else:
+        values = dict(
+            db.session.execute(
+                select(Answer.question_id, Answer.value).where(
+                    Answer.assessment_id == assessment.id
+                )
+            ).all()
+        )
+        rows = db.session.scalars(query.where(Answer.question_id.in_(list(only))))
+        answers = {answer.question_id: answer for answer in rows}
+    return State(assessment, questionnaire, answers, questionnaire.visibility(values), values)
 
 
 def is_editable(assessment: Assessment) -> bool:
@@ -180,48 +191,59 @@ def save_answer(
         _check_evidence_ids(assessment, value)
     note = _clean_note(note)
     answer = find_answer(assessment, question_id)
-    change = _change(assessment, question_id, answer, value, note, version, user)
+    change = _plan(question_id, answer, value, note, version)
     if change is None:
         return answer
     if answer is None:
+        answer = Answer(
+            assessment_id=assessment.id,
+            question_id=question_id,
+            value=change.value,
+            note=change.note,
+            updated_by_id=user.id,
+            updated_at=utcnow(),
+        )
         try:
             with db.session.begin_nested():
-                db.session.add(change.answer)
+                db.session.add(answer)
         except IntegrityError:
             # A colleague created the answer at the same moment.
             raise Conflict(find_answer(assessment, question_id)) from None
     else:
+        answer.value = change.value
+        answer.note = change.note
+        answer.carried_over = False
+        answer.updated_by_id = user.id
+        answer.updated_at = utcnow()
         try:
             with db.session.begin_nested():
                 db.session.flush()
         except StaleDataError:
             db.session.expire(answer)
             raise Conflict(db.session.get(Answer, answer.id)) from None
-    _revision(change, user, source)
-    return change.answer
+    db.session.add(AnswerRevision(**_revision(change, answer.id, user, source, answer.updated_at)))
+    return answer
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Change:
-    answer: Answer
-    old_value: Any
-    old_note: Any
-    #: What the user sent, kept to replay the save when a concurrent change interferes.
-    value: Any = None
-    note: Any = None
-    version: int | None = None
+    """A checked change of one answer, not yet written."""
+
+    question_id: str
+    #: The current answer, or None when the question has none yet.
+    answer: Answer | None
+    value: Any
+    note: Any
+    #: The version the user started from.
+    version: int | None
+    old_value: Any = None
+    old_note: Any = None
 
 
-def _change(
-    assessment: Assessment,
-    question_id: str,
-    answer: Answer | None,
-    value: Any,
-    note: Any,
-    version: int | None,
-    user: User,
+def _plan(
+    question_id: str, answer: Answer | None, value: Any, note: Any, version: int | None
 ) -> _Change | None:
-    """Apply a checked value to the (new or current) answer object; None when nothing changes.
+    """Return the change a checked value makes to the current answer; None when it makes none.
 
     :raises Conflict: when ``version`` is not the current answer's version.
     """
@@ -230,27 +252,13 @@ def _change(
             raise Conflict(None)
         if value is None and not (note is not UNSET and note):
             return None
-        row = Answer(
-            assessment_id=assessment.id,
-            question_id=question_id,
-            value=value,
-            note=None if note is UNSET else note,
-            updated_by_id=user.id,
-            updated_at=utcnow(),
-        )
-        return _Change(row, None, None, value, row.note, version)
+        return _Change(question_id, None, value, None if note is UNSET else note, version)
     if version is None or version != answer.version:
         raise Conflict(answer)
     new_note = answer.note if note is UNSET else note
     if value == answer.value and new_note == answer.note and not answer.carried_over:
         return None  # nothing changed: no new version
-    change = _Change(answer, answer.value, answer.note, value, new_note, version)
-    answer.value = value
-    answer.note = new_note
-    answer.carried_over = False
-    answer.updated_by_id = user.id
-    answer.updated_at = utcnow()
-    return change
+    return _Change(question_id, answer, value, new_note, version, answer.value, answer.note)
 
 
 @dataclass(frozen=True)
@@ -265,9 +273,9 @@ class Submitted:
 
 @dataclass
 class SectionResult:
-    """What became of a section's inputs: saved answers, errors and conflicts by question id."""
+    """What became of a section's inputs: new versions, errors and conflicts by question id."""
 
-    saved: dict[str, Answer] = field(default_factory=dict)
+    saved: dict[str, int] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     conflicts: dict[str, Answer | None] = field(default_factory=dict)
 
@@ -281,9 +289,11 @@ def save_answers(
 ) -> SectionResult:
     """Save several answers of one assessment at once (a section's form).
 
-    Every input is checked against the answers already loaded in ``current``; the changes are
-    written in one flush, so the cost does not grow with the number of questions. Inputs that do
-    not fit or that started from an older version are reported, and the others are saved.
+    Every input is checked against the answers already loaded in ``current`` (their rows must be
+    loaded: see ``state(only=...)``). The changes are written with one statement for new answers,
+    one for changed answers (each guarded by the version it started from) and one for their
+    history, so the cost does not grow with the number of questions. Inputs that do not fit or
+    that started from an older version are reported; the others are saved.
 
     :raises Refused: when the assessment can no longer change.
     """
@@ -297,11 +307,8 @@ def save_answers(
             question = _question(current.runtime, item.question_id)
             value = _normalise(question, item.raw)
             note = _clean_note(item.note)
-            if question.holds_files and value:
-                files[item.question_id] = value
-            answer = current.answers.get(item.question_id)
-            change = _change(
-                assessment, item.question_id, answer, value, note, item.version, user
+            change = _plan(
+                item.question_id, current.answers.get(item.question_id), value, note, item.version
             )
         except Conflict as conflict:
             result.conflicts[item.question_id] = conflict.answer
@@ -310,47 +317,117 @@ def save_answers(
             result.errors[item.question_id] = str(error.message)
             continue
         if change is not None:
+            if question.holds_files and value:
+                files[item.question_id] = value
             changes.append(change)
     if files:
         known = _known_evidence(assessment, [i for ids in files.values() for i in ids])
-        for question_id, ids in files.items():
-            if any(public_id not in known for public_id in ids):
-                result.errors[question_id] = str(_l("No such evidence file in this assessment."))
-                changes = [c for c in changes if c.answer.question_id != question_id]
-                _undo(current, question_id)
+        refused = {qid for qid, ids in files.items() if any(i not in known for i in ids)}
+        for question_id in refused:
+            result.errors[question_id] = str(_l("No such evidence file in this assessment."))
+        changes = [change for change in changes if change.question_id not in refused]
     if not changes:
         return result
     try:
         with db.session.begin_nested():
-            for change in changes:
-                if change.answer.id is None:
-                    db.session.add(change.answer)
-            db.session.flush()
+            result.saved = _write(assessment, changes, user, source)
     except (IntegrityError, StaleDataError):
-        # A colleague saved some of these answers meanwhile: save one by one to find which.
+        # A colleague saved some of these answers meanwhile: save one by one to learn which.
         db.session.expire_all()
-        return _save_one_by_one(current.assessment, changes, result, user, source)
-    for change in changes:
-        _revision(change, user, source)
-        result.saved[change.answer.question_id] = change.answer
-    db.session.flush()
+        return _save_one_by_one(assessment, changes, result, user, source)
     return result
 
 
-def _undo(current: State, question_id: str) -> None:
-    answer = current.answers.get(question_id)
-    if answer is not None and answer in db.session.dirty:
-        db.session.refresh(answer)
+def _write(assessment: Assessment, changes: list[_Change], user: User, source: str) -> dict:
+    """Write checked changes in a fixed number of statements; return the new versions.
+
+    :raises StaleDataError: when an answer changed since it was read (nothing is kept then).
+    """
+    now = utcnow()
+    created = [change for change in changes if change.answer is None]
+    changed = [change for change in changes if change.answer is not None]
+    ids: dict[str, int] = {}
+    if created:
+        rows = db.session.execute(
+            insert(Answer).returning(Answer.id, Answer.question_id),
+            [
+                {
+                    "assessment_id": assessment.id,
+                    "question_id": change.question_id,
+                    "value": change.value,
+                    "note": change.note,
+                    "carried_over": False,
+                    "version": 1,
+                    "updated_at": now,
+                    "updated_by_id": user.id,
+                }
+                for change in created
+            ],
+        )
+        ids = {question_id: answer_id for answer_id, question_id in rows}
+    if changed:
+        table = Answer.__table__
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_old"))
+            .values(
+                value=bindparam("b_value"),
+                note=bindparam("b_note"),
+                carried_over=False,
+                version=bindparam("b_new"),
+                updated_at=now,
+                updated_by_id=user.id,
+            )
+        )
+        params = [
+            {
+                "b_id": change.answer.id,
+                "b_old": change.answer.version,
+                "b_value": change.value,
+                "b_note": change.note,
+                "b_new": change.answer.version + 1,
+            }
+            for change in changed
+        ]
+        if db.session.execute(statement, params).rowcount != len(params):
+            raise StaleDataError("an answer changed since it was read")
+    db.session.execute(
+        insert(AnswerRevision),
+        [
+            _revision(
+                change,
+                change.answer.id if change.answer is not None else ids[change.question_id],
+                user,
+                source,
+                now,
+            )
+            for change in changes
+        ],
+    )
+    versions = {change.question_id: 1 for change in created}
+    for change in changed:  # the loaded rows now say what the database says
+        answer = change.answer
+        for name, value in (
+            ("value", change.value),
+            ("note", change.note),
+            ("carried_over", False),
+            ("version", answer.version + 1),
+            ("updated_at", now),
+            ("updated_by_id", user.id),
+            ("updated_by", user),
+        ):
+            set_committed_value(answer, name, value)
+        versions[change.question_id] = answer.version
+    return versions
 
 
 def _save_one_by_one(assessment, changes, result, user, source) -> SectionResult:
     questionnaire = runtime(assessment.questionnaire_version)
     for change in changes:
-        question_id = change.answer.question_id
         try:
             answer = save_answer(
                 assessment,
-                question_id,
+                change.question_id,
                 change.value,
                 version=change.version,
                 note=change.note,
@@ -359,29 +436,27 @@ def _save_one_by_one(assessment, changes, result, user, source) -> SectionResult
                 questionnaire=questionnaire,
             )
         except Conflict as conflict:
-            result.conflicts[question_id] = conflict.answer
+            result.conflicts[change.question_id] = conflict.answer
         except ServiceError as error:
-            result.errors[question_id] = str(error.message)
+            result.errors[change.question_id] = str(error.message)
         else:
             if answer is not None:
-                result.saved[question_id] = answer
+                result.saved[change.question_id] = answer.version
     return result
 
 
-def _revision(change: _Change, user: User | None, source: str) -> None:
-    answer = change.answer
-    db.session.add(
-        AnswerRevision(
-            answer_id=answer.id,
-            old_value=change.old_value,
-            new_value=answer.value,
-            old_note=change.old_note,
-            new_note=answer.note,
-            source=source,
-            changed_by_id=user.id if user else None,
-            changed_at=utcnow(),
-        )
-    )
+def _revision(change: _Change, answer_id: int, user: User | None, source: str, when) -> dict:
+    """Return the history row of a change, as column values."""
+    return {
+        "answer_id": answer_id,
+        "old_value": change.old_value,
+        "new_value": change.value,
+        "old_note": change.old_note,
+        "new_note": change.note,
+        "source": source,
+        "changed_by_id": user.id if user else None,
+        "changed_at": when,
+    }
 
 
 def _known_evidence(assessment: Assessment, ids: list[str]) -> set[str]:
@@ -434,8 +509,19 @@ def carry_over(previous: Assessment, target: Assessment, user: User) -> int:
         )
     db.session.add_all(rows)
     db.session.flush()
-    for row in rows:
-        _revision(_Change(row, None, None), user, "carry_over")
+    now = utcnow()
+    db.session.add_all(
+        AnswerRevision(
+            **_revision(
+                _Change(row.question_id, None, row.value, row.note, 0),
+                row.id,
+                user,
+                "carry_over",
+                now,
+            )
+        )
+        for row in rows
+    )
     target.carried_from_id = previous.id
     return len(rows)
 

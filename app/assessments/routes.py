@@ -67,6 +67,7 @@ JSON_VIEWS = {"assessments.save_answer"}
 def _wants_json() -> bool:
     return request.endpoint in JSON_VIEWS
 
+
 # --- Cycles ----------------------------------------------------------------------------------
 
 
@@ -213,8 +214,9 @@ def section(assessment_id: int, section_id: str):
     """A section's questions: a form for the country while it may answer (saved as they change,
     and by the save button); the answers as text for everyone else."""
     assessment = _assessment(assessment_id)
-    current = answers.state(assessment)
-    section = current.runtime.section(section_id) or abort(404)
+    section = answers.runtime(assessment.questionnaire_version).section(section_id) or abort(404)
+    shown = [question.id for question in section.questions]
+    current = answers.state(assessment, only=shown)
     editable = _may_edit(assessment)
     result = answers.SectionResult()
     submitted: dict[str, object] = {}
@@ -241,7 +243,7 @@ def section(assessment_id: int, section_id: str):
             for item in inputs
             if item.question_id in result.errors or item.question_id in result.conflicts
         }
-        current = answers.state(assessment)
+        current = answers.state(assessment, only=shown)
     sections = current.runtime.questionnaire.sections
     index = next(i for i, s in enumerate(sections) if s.id == section.id)
     files = evidence.evidence_files(assessment)

@@ -65,6 +65,7 @@ class Runtime:
         return runtime
 
     def section(self, section_id: str) -> Section | None:
+        """Return the section with this id, if any."""
         return next((s for s in self.questionnaire.sections if s.id == section_id), None)
 
     def visibility(self, values: dict[str, Any]) -> dict[str, bool]:
@@ -91,10 +92,10 @@ class Runtime:
         result = {}
         for section in self.questionnaire.sections:
             shown = [q for q in section.questions if visible.get(q.id, True)]
-            answered = [q for q in shown if q.is_answered(values.get(q.id))]
+            answered = {q.id for q in shown if q.is_answered(values.get(q.id))}
             required = [q for q in shown if q.required]
             result[section.id] = SectionProgress(
-                answered_required=sum(1 for q in required if q in answered),
+                answered_required=sum(1 for q in required if q.id in answered),
                 required=len(required),
                 answered=len(answered),
                 visible=len(shown),

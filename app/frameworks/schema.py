@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
+from pydantic.fields import FieldInfo
 
 from app.frameworks.types import ID_PATTERN, LANG_TEXT, Question, Strict
 
@@ -124,3 +125,14 @@ class Questionnaire(Strict):
 
 
 FILE_KINDS = {"framework": Framework, "questionnaire": Questionnaire}
+
+
+def rebuild(question: Any) -> None:
+    """Re-resolve the models that hold questions after the registry of types changed."""
+    global Question
+    Question = question
+    Section.__pydantic_fields__["questions"] = FieldInfo.from_annotation(
+        Annotated[list[question], Field(min_length=1)]
+    )
+    Section.model_rebuild(force=True)
+    Questionnaire.model_rebuild(force=True)

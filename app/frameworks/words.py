@@ -8,18 +8,31 @@ per language and process (the catalogues do not change while the process runs).
 from __future__ import annotations
 
 from functools import cache
-from types import MappingProxyType
+from types import SimpleNamespace
 from typing import Any
 
-from flask import has_app_context
+from flask import g, has_app_context
 from flask_babel import get_locale, gettext, pgettext
 
 
+class Words(SimpleNamespace):
+    """Translated words, read as attributes (``w.yes`` in templates) or by key (``w["yes"]``)."""
+
+    def __getitem__(self, key: str) -> str:
+        return getattr(self, key)
+
+
 def language() -> str:
-    """Return the current interface language code (``en`` outside a request)."""
+    """Return the current interface language code (``en`` outside a request).
+
+    Kept on ``g`` for the request: pages ask for it once per label they show.
+    """
     if not has_app_context():
         return "en"
-    return str(get_locale() or "en")
+    code = g.get("_language")
+    if code is None:
+        code = g._language = str(get_locale() or "en")
+    return code
 
 
 def localized(text: dict[str, str] | None) -> str:
@@ -29,23 +42,23 @@ def localized(text: dict[str, str] | None) -> str:
     return text.get(language()) or text.get("en") or next(iter(text.values()), "")
 
 
-def words() -> MappingProxyType:
-    """Return the shared words in the current language (a read-only mapping)."""
+def words() -> Words:
+    """Return the shared words in the current language."""
     return _words(language()) if has_app_context() else _english()
 
 
 @cache
-def _english() -> MappingProxyType:
-    return MappingProxyType(_table())
+def _english() -> Words:
+    return Words(**_table())
 
 
-_cache: dict[str, MappingProxyType] = {}
+_cache: dict[str, Words] = {}
 
 
-def _words(code: str) -> MappingProxyType:
+def _words(code: str) -> Words:
     table = _cache.get(code)
     if table is None:
-        table = _cache[code] = MappingProxyType(_table())
+        table = _cache[code] = Words(**_table())
     return table
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_required
@@ -58,6 +58,7 @@ def set_language():
             current_user.locale = form.language.data
             db.session.commit()
         refresh()
+        g.pop("_language", None)
     return redirect(target)
 
 
@@ -80,6 +81,7 @@ def account():
         if user.locale:
             session["locale"] = user.locale
         refresh()
+        g.pop("_language", None)
         flash(_("Your account is saved."), "success")
         return redirect(url_for("main.account"))
     tokens = db.session.scalars(

@@ -69,3 +69,31 @@ def test_saving_an_answer_costs_a_fixed_number_of_queries(app, client, world, as
     fill_required(app, assessments.own, world.own.id)
     on_a_full_assessment = save("partly", 2)
     assert on_an_empty_assessment == on_a_full_assessment <= 14
+
+
+def test_saving_a_section_costs_the_same_whatever_the_number_of_answers(
+    app, client, world, assessments
+):
+    sign_in(client, world.own.email)
+    url = f"/assessments/{assessments.own}/sections/substantive"
+    page = client.get(url).get_data(as_text=True)
+    groups = sorted(set(re.findall(r'name="([^"]+)\[answer\]" id="[^"]+-yes"', page)))
+    assert len(groups) >= 40, len(groups)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+    def save(questions: list[str], answer: str, version: int) -> int:
+        data = {"csrf_token": token}
+        for qid in questions:
+            data[f"{qid}[answer]"] = answer
+            data[f"version[{qid}]"] = str(version)
+        response = []
+        statements = count_statements(app, lambda: response.append(client.post(url, data=data)))
+        assert response[0].status_code == 302, response[0].get_data(as_text=True)[:500]
+        return len(statements)
+
+    few, many = groups[:3], groups[3:40]
+    created = {"few": save(few, "yes", 0), "many": save(many, "yes", 0)}
+    changed = {"few": save(few, "no", 1), "many": save(many, "no", 1)}
+    assert created["few"] == created["many"], created
+    assert changed["few"] == changed["many"], changed
+    assert max(*created.values(), *changed.values()) <= 16, (created, changed)
