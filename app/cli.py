@@ -17,6 +17,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from app import demo
 from app.auth import services as accounts
 from app.auth.notifications import send_invitation
 from app.core import audit
@@ -205,10 +206,11 @@ DEFAULT_DEMO_PASSWORD = "demo-budapest-2001"  # noqa: S105 - the documented demo
 )
 @with_appcontext
 def seed_demo(password: str) -> None:
-    """Load demo countries (codes XAA–XAD) and one account of each role; safe to run again."""
+    """Load demo countries (XAA–XAD), accounts and two assessment rounds; safe to run again."""
     if current_app.config["APP_ENV"] == "production":
         raise BadInput("seed-demo creates accounts with a known password: not in production")
-    for email, *_ in DEMO_USERS:
+    demo_users = [*DEMO_USERS, *demo.ACCOUNTS]
+    for email, *_ in demo_users:
         _password(password, email)
     sync_countries()
     countries = {}
@@ -219,7 +221,8 @@ def seed_demo(password: str) -> None:
             db.session.add(country)
         countries[code] = country
     db.session.flush()
-    for email, name, role, code in DEMO_USERS:
+    users = {}
+    for email, name, role, code in demo_users:
         user = accounts.find_user_by_email(email)
         if user is None:
             user = accounts.create_user(
@@ -228,15 +231,22 @@ def seed_demo(password: str) -> None:
         elif not verify_password(user.password_hash, password):
             accounts.set_password(user, password, actor=None, action="user.seeded")
         user.active = True
+        users[email] = user
     library = read_library([current_app.config["QUESTIONNAIRES_DIR"]])
     if not library.ok:
         raise BadInput(f"the shipped questionnaire files have problems: {library.problems[0]}")
     store.load(library)
+    created = demo.seed_rounds(users, countries)
     db.session.commit()
     click.echo(f"Demo data ready. Every demo account signs in with the password: {password}")
     click.echo(f"{'ROLE':<12} {'COUNTRY':<8} E-MAIL")
-    for email, _name, role, code in DEMO_USERS:
+    for email, _name, role, code in demo_users:
         click.echo(f"{role.value:<12} {code or '-':<8} {email}")
+    if created:
+        click.echo(f"Created: {', '.join(created)}.")
+    click.echo("Try first:")
+    click.echo(f"  {demo.OLGA:<32} Demoland's official: the open 2027 round, under way")
+    click.echo(f"  {demo.REVIEWER:<32} then {demo.COORDINATOR}: both rounds")
 
 
 def _library_paths(paths: tuple[str, ...]) -> tuple[str, ...]:

@@ -1,0 +1,416 @@
+"""Demo rounds for ``flask seed-demo``: a closed 2025 round and an open 2027 round that show every
+journey (a country half-way through, one that submitted, one that has not started).
+
+Everything goes through the assessment services, so statuses, history and the audit trail are
+those a user would have left. Realistic answers are written by question id; every other required
+question gets its type's sample value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from app.assessments import answers, cycles, evidence
+from app.core.permissions import Role
+from app.extensions import db
+from app.frameworks import store
+from app.models import Assessment, Country, Cycle, User
+
+ROUND_2025 = "2025 round"
+ROUND_2027 = "2027 round"
+ROUND_COUNTRIES = ("XAA", "XAB", "XAC")
+
+COORDINATOR = "coordinator@demo.example.org"
+REVIEWER = "reviewer@demo.example.org"
+OLGA = "official.xaa@demo.example.org"  # Demoland
+OTTO = "official2.xaa@demo.example.org"  # Demoland, another agency
+BEATRIZ = "official.xab@demo.example.org"  # Exampleland
+SAMI = "official.xac@demo.example.org"  # Sampleland
+
+#: The official who answers and submits for each country of the rounds.
+OFFICIALS = {"XAA": OLGA, "XAB": BEATRIZ, "XAC": SAMI}
+
+#: Accounts the rounds need besides the basic demo accounts (someone submitted Sampleland's 2025
+#: assessment): (e-mail, name, role, country code), as ``app.cli.DEMO_USERS``.
+ACCOUNTS = [(SAMI, "Sami Official", Role.OFFICIAL, "XAC")]
+
+#: The smallest valid PDF a browser opens (sniffed as application/pdf).
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _in_force(instrument: str, article: str, since: str, **more: str) -> dict[str, str]:
+    """Return a citation of a provision in force since ``since``."""
+    return {
+        "stage": "in_force",
+        "instrument": instrument,
+        "article": article,
+        "in_force_date": since,
+        **more,
+    }
+
+
+def _code(article: str, **more: str) -> dict[str, str]:
+    """Return a citation of Demoland's Criminal Code."""
+    return _in_force("Criminal Code", article, "2019-05-01", **more)
+
+
+def _training(year: int, audience: str, topic: str, women: int, men: int) -> dict[str, Any]:
+    """Return a row of the training events table."""
+    return {
+        "year": year,
+        "audience": audience,
+        "topic": topic,
+        "participants_women": women,
+        "participants_men": men,
+    }
+
+
+DEMOLAND_CONTACT_2025 = {
+    "unit": "Cybercrime Division, Demoland National Police",
+    "phone": "+999 21 555 0147",
+    "email": "cyber247@police.demoland.demo.example.org",
+    "languages": "Demolandic, English",
+    "availability": "Office hours; on-call officer at night and at weekends",
+}
+
+DEMOLAND_TRAINING_2025 = [
+    _training(2023, "prosecutors", "Electronic evidence in criminal proceedings", 14, 11),
+    _training(2024, "judges", "Introduction to cybercrime and electronic evidence", 9, 12),
+    _training(2024, "law_enforcement", "First responders: seizing digital devices", 7, 31),
+]
+
+#: Answers of the 2025 round by country and question id (the rest are sample values).
+ANSWERS_2025: dict[str, dict[str, Any]] = {
+    "XAA": {
+        "cap.legislative_status.overall": "partial",
+        "cap.legislative_status.main_law": _code("Arts 285–290"),
+        "cap.legislative_status.other_laws": (
+            "Code of Criminal Procedure (2011), Chapter 14 on search and seizure; Law No. 52/2016 "
+            "on Mutual Legal Assistance in Criminal Matters; Law No. 17/2020 on Personal Data "
+            "Protection; Law on Electronic Communications (2015)."
+        ),
+        "cap.legislative_status.reform": "drafting",
+        "cap.legislative_status.reform_scope": (
+            "A draft Law on Electronic Evidence adds expedited preservation of traffic data and "
+            "production orders for subscriber information."
+        ),
+        "cap.legislative_status.reform_expected": "2026-12-31",
+        "sub.illegal_access.offence": {"answer": "yes"},
+        "sub.illegal_access.citation": _code("Art. 285"),
+        "sub.illegal_access.details": (
+            "Article 285 punishes access to the whole or any part of a computer system without "
+            "right, with up to three years' imprisonment. No security measure needs to be "
+            "infringed."
+        ),
+        "sub.illegal_interception.citation": _code("Art. 286"),
+        "sub.data_interference.citation": _code("Art. 287"),
+        "sub.system_interference.citation": _code("Art. 288"),
+        "sub.misuse_of_devices.citation": _code("Art. 289"),
+        "sub.fraud.citation": _code("Art. 290"),
+        "un.off.grooming.offence": {"answer": "no"},
+        "un.off.grooming.citation": {
+            "stage": "draft",
+            "instrument": "Draft Law on the Protection of Children Online",
+        },
+        "cap.contact_point.status": "notified",
+        "cap.contact_point.networks": ["coe_budapest", "interpol"],
+        "cap.contact_point.contact": DEMOLAND_CONTACT_2025,
+        "cap.contact_point.host_type": "police",
+        "cap.contact_point.availability": "on_call",
+        "cap.contact_point.staff_count": 4,
+        "cap.contact_point.staff_trained": 2,
+        "cap.contact_point.power_preservation": "same_day",
+        "cap.contact_point.power_emergency": "case_by_case",
+        "cap.contact_point.mla_link": "informal",
+        "cap.contact_point.last_verified": "2025-02-10",
+        "cap.central_authorities.mla.contact": {
+            "unit": "International Legal Cooperation Department, Ministry of Justice",
+            "phone": "+999 21 555 0300",
+            "email": "mla@justice.demoland.demo.example.org",
+            "languages": "Demolandic, English, French",
+        },
+        "cap.central_authorities.mla.host": "ministry_justice",
+        "cap.central_authorities.extradition.same": "yes",
+        "cap.central_authorities.means": ["diplomatic", "email", "interpol"],
+        "cap.central_authorities.languages": "Demolandic, English, French",
+        "cap.central_authorities.register": "central_register",
+        "cap.specialised_units.htcu.status": "dedicated_unit",
+        "cap.specialised_units.htcu.name": "Cybercrime Division, Demoland National Police",
+        "cap.specialised_units.htcu.staff": 24,
+        "cap.specialised_units.htcu.mandate": "written",
+        "cap.specialised_units.prosecutors.status": "network",
+        "cap.specialised_units.prosecutors.staff": 9,
+        "cap.specialised_units.prosecutors.mandate": "written",
+        "cap.specialised_units.forensics.status": "own_lab",
+        "cap.specialised_units.csirt.status": "national",
+        "cap.specialised_units.csirt.name": "DL-CERT, National Cyber Security Agency",
+        "cap.specialised_units.csirt.link": "informal",
+        "cap.training.events": DEMOLAND_TRAINING_2025,
+        "cap.training.curricula.judges": "in_service_only",
+        "cap.training.curricula.prosecutors": "initial_and_in_service",
+        "cap.training.curricula.law_enforcement": "initial_and_in_service",
+    },
+    "XAB": {
+        "cap.legislative_status.overall": "comprehensive",
+        "cap.legislative_status.main_law": _in_force(
+            "Law No. 12/2017 on Cybercrime", "Arts 3–14", "2017-09-01"
+        ),
+        "cap.legislative_status.reform": "no",
+        "cap.contact_point.status": "notified",
+        "cap.contact_point.networks": ["coe_budapest", "g7"],
+        "cap.contact_point.contact": {
+            "unit": "High-Tech Crime Unit, Exampleland Police",
+            "phone": "+998 30 555 0199",
+            "email": "htcu247@police.exampleland.demo.example.org",
+            "languages": "English, Spanish",
+            "availability": "Staffed 24/7",
+        },
+        "cap.contact_point.host_type": "police",
+        "cap.contact_point.availability": "staffed_24_7",
+        "cap.specialised_units.htcu.status": "dedicated_unit",
+        "cap.specialised_units.htcu.name": "High-Tech Crime Unit, Exampleland Police",
+        "cap.specialised_units.htcu.staff": 41,
+        "cap.specialised_units.htcu.mandate": "written",
+    },
+    "XAC": {
+        "cap.legislative_status.overall": "draft",
+        "cap.legislative_status.main_law": {"stage": "tabled", "instrument": "Cybercrime Bill"},
+        "cap.legislative_status.reform": "tabled",
+        "cap.legislative_status.reform_scope": (
+            "The Cybercrime Bill (offences and procedural powers) has been before Parliament "
+            "since March 2025."
+        ),
+        "cap.legislative_status.reform_expected": "2026-06-30",
+        "cap.contact_point.status": "in_preparation",
+        "cap.specialised_units.htcu.status": "designated_officers",
+        "cap.specialised_units.htcu.name": "Economic Crime Department, Sampleland Police",
+        "cap.specialised_units.htcu.mandate": "informal",
+    },
+}
+
+#: Demoland's work in the 2027 round, in order: (official, question id, value, note). A value of
+#: ``CONFIRM`` saves the carried-over answer as it is. Some changes reveal required questions that
+#: nobody has answered yet, so the assessment is not ready to submit.
+CONFIRM: Any = object()
+DEMOLAND_2027: list[tuple[str, str, Any, str | None]] = [
+    (OLGA, "cap.legislative_status.overall", "comprehensive", None),
+    (
+        OLGA,
+        "cap.legislative_status.main_law",
+        _code("Arts 285–290", link="https://legislation.demoland.demo.example.org/criminal-code"),
+        None,
+    ),
+    (
+        OLGA,
+        "cap.legislative_status.other_laws",
+        "Code of Criminal Procedure (2011), Chapter 14 on search and seizure; Law No. 31/2026 on "
+        "Electronic Evidence (in force 1 September 2026); Law No. 52/2016 on Mutual Legal "
+        "Assistance in Criminal Matters; Law No. 17/2020 on Personal Data Protection; Law on "
+        "Electronic Communications (2015).",
+        "Checked against the Official Gazette on 12 January 2027.",
+    ),
+    (OLGA, "cap.legislative_status.reform", "tabled", None),
+    (
+        OLGA,
+        "cap.legislative_status.reform_scope",
+        "The bill implementing the Second Additional Protocol (direct cooperation with service "
+        "providers, emergency mutual assistance, joint investigation teams) was tabled in "
+        "Parliament in January 2027.",
+        None,
+    ),
+    (OLGA, "cap.legislative_status.reform_expected", "2027-10-01", None),
+    (OLGA, "cap.contact_point.status", CONFIRM, None),
+    (OLGA, "cap.contact_point.networks", CONFIRM, None),
+    (
+        OLGA,
+        "cap.contact_point.contact",
+        {
+            **DEMOLAND_CONTACT_2025,
+            "phone": "+999 21 555 0247",
+            "secure_channel": "SIENA",
+            "availability": "Staffed 24/7 since October 2026",
+        },
+        "The hotline number changed in October 2026; the old number forwards until June 2027.",
+    ),
+    (OLGA, "cap.contact_point.host_type", CONFIRM, None),
+    (OLGA, "cap.contact_point.availability", "staffed_24_7", None),
+    (OLGA, "cap.contact_point.last_verified", "2026-11-14", None),
+    (OLGA, "cap.contact_point.verification_method", "test_call", None),
+    (OLGA, "cap.contact_point.last_test", "2026-11-14", None),
+    (OLGA, "cap.contact_point.last_test_response", 12, None),
+    (OLGA, "cap.contact_point.next_review", "2027-11-14", None),
+    (
+        OLGA,
+        "cap.central_authorities.extradition.same",
+        "no",
+        "Since the 2026 reorganisation, extradition is handled by the Department of Extradition "
+        "and Transfer. Otto, could you add its contact details?",
+    ),
+    (
+        OTTO,
+        "cap.training.events",
+        [
+            *DEMOLAND_TRAINING_2025[1:],
+            _training(2025, "prosecutors", "Cross-border access to electronic evidence", 16, 10),
+            _training(2026, "judges", "Electronic evidence at trial", 13, 11),
+            _training(2026, "law_enforcement", "Cryptocurrency tracing", 5, 22),
+        ],
+        "The 2026 figures are provisional until the Judicial Academy's annual report (March 2027).",
+    ),
+    (OTTO, "cap.training.curricula.judges", "initial_and_in_service", None),
+    (OTTO, "cap.training.curricula.prosecutors", CONFIRM, None),
+    (OTTO, "cap.training.curricula.law_enforcement", CONFIRM, None),
+    (OTTO, "cap.training.trainers", "some", None),
+    (OTTO, "cap.training.trainers_count", 6, None),
+    (OTTO, "cap.training.curricula_updated", "2026-09-15", None),
+    (OTTO, "un.off.grooming.offence", {"answer": "yes"}, None),
+    (
+        OTTO,
+        "un.off.grooming.citation",
+        _in_force("Criminal Code (as amended by Law No. 8/2026)", "Art. 210a", "2026-03-01"),
+        None,
+    ),
+    (OTTO, "sub.illegal_access.citation", CONFIRM, None),
+    (OTTO, "sub.illegal_interception.citation", CONFIRM, None),
+]
+
+#: The evidence file Demoland attached in 2027: (official, question id, file name).
+DEMOLAND_EVIDENCE = (OTTO, "cap.legislative_status.evidence", "criminal-code-arts-285-290.pdf")
+
+#: What Exampleland updated in 2027 before confirming the rest and submitting.
+EXAMPLELAND_2027: dict[str, Any] = {
+    "cap.contact_point.last_verified": "2027-01-20",
+    "cap.contact_point.verification_method": "network_confirmation",
+    "cap.training.events": [
+        _training(2025, "law_enforcement", "Live data forensics", 8, 19),
+        _training(2026, "judges", "Electronic evidence for trial judges", 12, 10),
+    ],
+}
+
+
+def seed_rounds(users: Mapping[str, User], countries: Mapping[str, Country]) -> list[str]:
+    """Create the rounds that do not exist yet; return the names of those created.
+
+    :param users: the demo accounts by e-mail (the coordinator and the officials of ``OFFICIALS``).
+    :param countries: the demo countries by code.
+    """
+    coordinator = users[COORDINATOR]
+    chosen = [countries[code] for code in ROUND_COUNTRIES]
+    created = []
+    if _cycle(ROUND_2025) is None:
+        _seed_2025(coordinator, chosen, users)
+        created.append(ROUND_2025)
+    if _cycle(ROUND_2027) is None:
+        _seed_2027(coordinator, chosen, users)
+        created.append(ROUND_2027)
+    return created
+
+
+def _cycle(name: str) -> Cycle | None:
+    """Return the cycle called ``name``, if it exists."""
+    return db.session.scalar(select(Cycle).where(Cycle.name == name))
+
+
+def _seed_2025(coordinator: User, chosen: list[Country], users: Mapping[str, User]) -> None:
+    """Run the 2025 round to its end: every country answers, submits, then the round closes."""
+    version = store.latest_questionnaires()[0]
+    cycle = cycles.create_cycle(
+        ROUND_2025, version, date(2025, 6, 30), chosen, carry_over=True, user=coordinator
+    )
+    for variant, assessment in enumerate(cycles.open_cycle(cycle, coordinator)):
+        code = assessment.country.code
+        official = users[OFFICIALS[code]]
+        current = answers.state(assessment)
+        for question_id, value in ANSWERS_2025[code].items():
+            _write(current, official, question_id, value)
+        _complete(assessment, official, variant % 2)
+        answers.submit(assessment, official)
+    cycles.close_cycle(cycle, coordinator)
+
+
+def _seed_2027(coordinator: User, chosen: list[Country], users: Mapping[str, User]) -> None:
+    """Open the 2027 round: Demoland half-way, Exampleland submitted, Sampleland untouched."""
+    version = store.latest_questionnaires()[0]
+    cycle = cycles.create_cycle(
+        ROUND_2027, version, date(2027, 6, 30), chosen, carry_over=True, user=coordinator
+    )
+    opened = {a.country.code: a for a in cycles.open_cycle(cycle, coordinator)}
+    _fill_demoland(opened["XAA"], users)
+    _submit_exampleland(opened["XAB"], users[BEATRIZ])
+    # Sampleland (XAC): nobody has opened it yet; it holds only the answers carried over.
+
+
+def _fill_demoland(assessment: Assessment, users: Mapping[str, User]) -> None:
+    """Leave Demoland's assessment half-way: two officials' answers, a note, a file."""
+    current = answers.state(assessment)
+    for email, question_id, value, note in DEMOLAND_2027:
+        if value is CONFIRM:
+            carried = current.answers.get(question_id)
+            if carried is None:
+                continue  # nothing was carried over (the 2025 round was not the demo's)
+            value = carried.value
+        _write(current, users[email], question_id, value, answers.UNSET if note is None else note)
+    email, question_id, filename = DEMOLAND_EVIDENCE
+    answer = current.answers.get(question_id)
+    evidence.add_evidence(
+        assessment,
+        PDF,
+        filename,
+        user=users[email],
+        question_id=question_id,
+        version=answer.version if answer else 0,
+    )
+
+
+def _submit_exampleland(assessment: Assessment, official: User) -> None:
+    """Update a few answers, confirm every carried-over one, fill the gaps and submit."""
+    current = answers.state(assessment)
+    for question_id, value in EXAMPLELAND_2027.items():
+        _write(current, official, question_id, value)
+    for question_id, answer in list(current.answers.items()):
+        if answer.carried_over:
+            _write(current, official, question_id, answer.value)
+    _complete(assessment, official, variant=1)
+    answers.submit(assessment, official)
+
+
+def _write(
+    current: answers.State, user: User, question_id: str, value: Any, note: Any = answers.UNSET
+) -> None:
+    """Save one answer from the version the official has in front of them."""
+    answer = current.answers.get(question_id)
+    saved = answers.save_answer(
+        current.assessment,
+        question_id,
+        value,
+        version=answer.version if answer else 0,
+        user=user,
+        note=note,
+    )
+    if saved is not None:
+        current.answers[question_id] = saved
+
+
+def _complete(assessment: Assessment, official: User, variant: int) -> None:
+    """Give every required, visible, unanswered question its type's sample value."""
+    for _ in range(20):
+        current = answers.state(assessment)
+        missing = current.missing()
+        if not missing:
+            return
+        for question in missing:
+            files: tuple[str, ...] = ()
+            if question.holds_files:
+                upload = evidence.add_evidence(
+                    assessment, PDF, "supporting-document.pdf", user=official
+                )
+                files = (upload.public_id,)
+            _write(current, official, question.id, question.sample_value(variant, files=files))
+    raise RuntimeError(f"{assessment!r}: sample values leave required questions unanswered")
