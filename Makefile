@@ -41,6 +41,7 @@ extract-messages: install
 bench: install
 	$(BIN)/python benchmarks/bench_library.py
 	$(BIN)/python benchmarks/bench_autosave.py --database $(BENCH_DATABASE)
+	$(BIN)/python benchmarks/bench_sections.py --database $(BENCH_DATABASE)
 
 BENCH_DATABASE ?= both
 

@@ -235,7 +235,8 @@ def valid_value(question, evidence_id: str | None = None):
 
 def fill_required(app, assessment_id: int, official_id: int, except_section: str | None = None):
     """Answer every required, visible question (repeating as answers reveal more)."""
-    from app.assessments import answers, evidence as evidence_files
+    from app.assessments import answers
+    from app.assessments import evidence as evidence_files
     from app.models import Assessment
 
     with app.app_context():
