@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import wraps
 
-from flask import g, jsonify, request
-from sqlalchemy import select
+from flask import g, has_request_context, jsonify, request
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from app.core import audit
 from app.core.db import utcnow
@@ -67,10 +68,29 @@ def token_required(view):
             return unauthorized("The token is unknown, revoked or expired.")
         now = utcnow()
         if token.last_used_at is None or now - token.last_used_at > TOUCH_INTERVAL:
+            # Written with the request's own commit (see ``commit_touch``), not a commit of its own.
             token.last_used_at = now
-            db.session.commit()
+            g.api_token_touched = True
         g.api_user = token.user
         g.api_token = token
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def commit_touch(response):
+    """Commit a token's last-used stamp with the request, when the view itself did not commit.
+
+    Views that change data commit once (the stamp goes with it); reading views do not commit, so
+    the stamp is committed here, alone. A refused request (its view rolled back) is not stamped.
+    """
+    if g.pop("api_token_touched", False) and response.status_code < 400:
+        db.session.commit()
+    return response
+
+
+@event.listens_for(Session, "after_commit")
+def _stamp_committed(session: Session) -> None:
+    # The view's commit carried the stamp: nothing is left for ``commit_touch`` to do.
+    if has_request_context():
+        g.pop("api_token_touched", None)

@@ -26,6 +26,9 @@ class ApiError(Exception):
         self.status, self.message, self.field = status, message, field
 
 
+bp.after_request(tokens.commit_touch)
+
+
 @bp.errorhandler(ApiError)
 def _api_error(problem: ApiError):
     return error(problem.status, problem.message, problem.field)

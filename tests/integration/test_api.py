@@ -227,3 +227,34 @@ def test_the_api_needs_no_csrf_token_but_never_accepts_the_session_cookie(
         json={"value": "yes", "version": 0},
     )
     assert response.status_code == 401
+
+
+def test_the_token_stamp_joins_the_request_commit(app, client, world, assessments):
+    from sqlalchemy import event
+
+    from app.models import ApiToken
+
+    token = token_for(client, world.own.email)
+    commits: list[int] = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda connection: commits.append(1)  # noqa: E731
+    event.listen(engine, "commit", listener)
+    try:
+        response = client.put(
+            f"/api/v1/assessments/{assessments.own}/answers/{OFFENCE}",
+            json={"value": "yes", "version": 0},
+            headers=bearer(token),
+        )
+    finally:
+        event.remove(engine, "commit", listener)
+    assert response.status_code == 200
+    assert len(commits) == 1  # the answer and the token's last use, together
+    with app.app_context():
+        stamped = db.session.scalar(db.select(ApiToken.last_used_at))
+        assert stamped is not None
+        db.session.execute(db.update(ApiToken).values(last_used_at=None))
+        db.session.commit()
+    assert client.get("/api/v1/assessments", headers=bearer(token)).status_code == 200
+    with app.app_context():
+        assert db.session.scalar(db.select(ApiToken.last_used_at)) is not None  # reads stamp too
