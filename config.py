@@ -94,6 +94,10 @@ class Config:
     #: Requests larger than this are refused before they are read (evidence plus form overhead).
     MAX_CONTENT_LENGTH = _int("EVIDENCE_MAX_BYTES", 20_000_000) + 1_000_000
 
+    #: Rendered question blocks kept per process and reused until their answer changes (each a
+    #: few kilobytes); 0 renders every block every time.
+    QUESTION_CACHE_SIZE = _int("QUESTION_CACHE_SIZE", 20_000)
+
     USERS_PER_PAGE = 50
     AUDIT_PER_PAGE = 50
 

@@ -52,19 +52,36 @@ class Conflict(ServiceError):
 
 @dataclass
 class State:
-    """An assessment with its questionnaire runtime, answers and what is visible."""
+    """An assessment with its questionnaire runtime, answers and what is visible.
+
+    A state loaded for some questions only (``scope``) knows the values of those questions and of
+    every question their visibility depends on: enough for their section's page and progress.
+    """
 
     assessment: Assessment
     runtime: Runtime
     answers: dict[str, Answer]
     visible: dict[str, bool]
-    #: Every stored value by question id (also of questions whose rows were not loaded).
+    #: Stored values by question id.
     values: dict[str, Any]
+    #: The questions whose values were loaded, when not all of them were.
+    scope: frozenset[str] | None = None
 
     def progress(self):
-        return self.runtime.progress(self.values, self.visible)
+        """Return each section's progress (only the sections within scope, for a partial state)."""
+        progress = self.runtime.progress(self.values, self.visible)
+        if self.scope is None:
+            return progress
+        return {
+            section.id: progress[section.id]
+            for section in self.runtime.questionnaire.sections
+            if all(question.id in self.scope for question in section.questions)
+        }
 
     def missing(self):
+        """Return the required, visible questions without an answer (of the whole assessment)."""
+        if self.scope is not None:
+            raise ValueError("missing() needs the whole assessment's answers")
         return self.runtime.missing(self.values, self.visible)
 
 
@@ -85,17 +102,19 @@ def state(assessment: Assessment, *, only: Collection[str] | None = None) -> Sta
     if only is None:
         answers = {answer.question_id: answer for answer in db.session.scalars(query)}
         values = {question_id: answer.value for question_id, answer in answers.items()}
-    else:
-        values = dict(
-            db.session.execute(
-                select(Answer.question_id, Answer.value).where(
-                    Answer.assessment_id == assessment.id
-                )
-            ).all()
-        )
-        rows = db.session.scalars(query.where(Answer.question_id.in_(list(only))))
-        answers = {answer.question_id: answer for answer in rows}
-    return State(assessment, questionnaire, answers, questionnaire.visibility(values), values)
+        return State(assessment, questionnaire, answers, questionnaire.visibility(values), values)
+    scope = questionnaire.with_conditions(only)
+    values = dict(
+        db.session.execute(
+            select(Answer.question_id, Answer.value).where(
+                Answer.assessment_id == assessment.id, Answer.question_id.in_(sorted(scope))
+            )
+        ).all()
+    )
+    rows = db.session.scalars(query.where(Answer.question_id.in_(list(only))))
+    answers = {answer.question_id: answer for answer in rows}
+    visible = questionnaire.visibility(values)
+    return State(assessment, questionnaire, answers, visible, values, scope)
 
 
 def is_editable(assessment: Assessment) -> bool:

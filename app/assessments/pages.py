@@ -3,14 +3,17 @@ run no queries and translate nothing per question."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from flask import url_for
+from flask import current_app, get_template_attribute, request, url_for
+from markupsafe import Markup
 
 from app.assessments.answers import State
-from app.frameworks.types import ShowContext
-from app.frameworks.words import words
+from app.frameworks.types import QuestionBase, ShowContext
+from app.frameworks.words import language, words
 from app.i18n import datetime_utc
 from app.models import Answer, Assessment, EvidenceFile
 
@@ -38,6 +41,7 @@ class QuestionPage:
     show: ShowContext
     words: Any
     history: str
+    language: str
 
     @classmethod
     def build(
@@ -52,7 +56,43 @@ class QuestionPage:
             show_context(assessment, state, files),
             words(),
             url_for("assessments.answer_history", assessment_id=assessment.id, question_id="__Q__"),
+            language(),
         )
+
+    def block(self, question: QuestionBase, error=None, conflict=None, submitted=None) -> Markup:
+        """Return a question's block: rendered by ``question_block``, or reused from the cache.
+
+        A block shows nothing but the question (fixed by the questionnaire version), its answer
+        (fixed by the answer's id, version and time of change), the page's language and whether
+        the page is editable; a block with an error, a conflict or a value being re-submitted is
+        always rendered afresh.
+        """
+        render = _block_macro()
+        if error is not None or conflict is not None or submitted is not None:
+            return render(question, self, error=error, conflict=conflict, submitted=submitted)
+        answer = self.answers.get(question.id)
+        key = (
+            self.assessment.questionnaire_version.content_hash,
+            self.assessment.id,
+            question.id,
+            self.language,
+            self.editable,
+            self.visible.get(question.id, True),
+            request.script_root,
+            None
+            if answer is None
+            else (
+                answer.id,
+                answer.version,
+                answer.updated_at,
+                answer.updated_by.display_name if answer.updated_by else None,
+            ),
+        )
+        html = BLOCKS.get(key)
+        if html is None:
+            html = render(question, self)
+            BLOCKS.put(key, html, current_app.config["QUESTION_CACHE_SIZE"])
+        return html
 
     def history_url(self, question_id: str) -> str:
         """Return the address of an answer's history."""
@@ -62,3 +102,41 @@ class QuestionPage:
         """Return "Last saved by NAME, WHEN"."""
         name = answer.updated_by.display_name if answer.updated_by else "—"
         return self.words["last_saved"] % {"name": name, "when": datetime_utc(answer.updated_at)}
+
+
+class BlockCache:
+    """Rendered question blocks, least recently used dropped first; shared by a process's threads."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[tuple, Markup] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Markup | None:
+        """Return the block stored under ``key``, if any."""
+        with self._lock:
+            html = self._items.get(key)
+            if html is not None:
+                self._items.move_to_end(key)
+            return html
+
+    def put(self, key: tuple, html: Markup, size: int) -> None:
+        """Keep ``html`` under ``key``, within ``size`` blocks (0 keeps nothing)."""
+        if size <= 0:
+            return
+        with self._lock:
+            self._items[key] = html
+            self._items.move_to_end(key)
+            while len(self._items) > size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every block."""
+        with self._lock:
+            self._items.clear()
+
+
+BLOCKS = BlockCache()
+
+
+def _block_macro():
+    return get_template_attribute("assessments/_questions.html", "question_block")

@@ -3,6 +3,7 @@ order, visibility from answers, and progress. Pure: no Flask, no database."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +64,20 @@ class Runtime:
         for question_id in runtime.questions:
             place(question_id)
         return runtime
+
+    def with_conditions(self, question_ids: Iterable[str]) -> frozenset[str]:
+        """Return the questions and every question their visibility depends on, transitively."""
+        found: set[str] = set()
+        pending = [question_id for question_id in question_ids if question_id in self.questions]
+        while pending:
+            question_id = pending.pop()
+            if question_id in found:
+                continue
+            found.add(question_id)
+            tree = self.conditions.get(question_id)
+            if tree is not None:
+                pending.extend(name for name in expressions.names(tree) if name in self.questions)
+        return frozenset(found)
 
     def section(self, section_id: str) -> Section | None:
         """Return the section with this id, if any."""

@@ -488,3 +488,28 @@ def test_revisions_record_every_change(app, client, world, assessments):
             ({"answer": "partly"}, {"answer": "no"}),
         ]
         assert {r.changed_by_id for r in revisions} == {world.own.id}
+
+
+def test_a_reused_question_block_never_shows_an_old_answer(app, client, world, assessments):
+    """Blocks are rendered once per answer version and language: changes and languages show."""
+    with app.app_context():
+        colleague = app.test_client()
+        sign_in(colleague, make_colleague())
+    sign_in(client, world.own.email)
+    url = f"/assessments/{assessments.own}/sections/substantive"
+    checked = f'id="{OFFENCE}-partly" value="partly" checked'
+    assert checked not in client.get(url).get_data(as_text=True)  # rendered and kept
+    autosave(colleague, assessments.own, OFFENCE, {f"{OFFENCE}[answer]": "partly"})
+    page = client.get(url).get_data(as_text=True)
+    assert checked in page and "Last saved by Otto" in page
+    autosave(colleague, assessments.own, OFFENCE, {f"{OFFENCE}[answer]": "no"}, version=1)
+    page = client.get(url).get_data(as_text=True)
+    assert checked not in page and f'id="{OFFENCE}-no" value="no" checked' in page
+    post_form(client, "/language", {"language": "fr", "next": url})
+    french = client.get(url).get_data(as_text=True)
+    assert ">En partie<" in french and ">Partly<" not in french
+    reviewer = app.test_client()
+    sign_in(reviewer, world.reviewer.email)
+    read_only = reviewer.get(url).get_data(as_text=True)
+    assert f'name="{OFFENCE}[answer]"' not in read_only  # the official's form is not reused
+    assert "<strong>No</strong>" in read_only
