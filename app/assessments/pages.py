@@ -105,7 +105,7 @@ class QuestionPage:
 
 
 class BlockCache:
-    """Rendered question blocks, least recently used dropped first; shared by a process's threads."""
+    """Rendered question blocks, the least recently used dropped first; shared by threads."""
 
     def __init__(self) -> None:
         self._items: OrderedDict[tuple, Markup] = OrderedDict()
