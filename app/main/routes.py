@@ -11,7 +11,12 @@ from sqlalchemy import select
 from app.api import auth as api_tokens
 from app.assessments import answers
 from app.core import audit
-from app.core.permissions import Role, require_country_access, visible_assessments
+from app.core.permissions import (
+    Role,
+    can_manage_cycles,
+    require_country_access,
+    visible_assessments,
+)
 from app.core.security import is_safe_redirect
 from app.extensions import db
 from app.forms import ActionForm
@@ -39,7 +44,11 @@ def home():
             state=state,
             progress=state.progress() if state else None,
         )
-    context = {"countries": queries.participating_countries(), "cycles": queries.open_cycles()}
+    context = {
+        "countries": queries.participating_countries(),
+        "cycles": queries.cycle_summaries(),
+        "manages_cycles": can_manage_cycles(user),
+    }
     if user.role in (Role.COORDINATOR, Role.ADMIN):
         context["overview"] = queries.overview()
     if user.role is Role.ADMIN:

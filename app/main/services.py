@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from app.core.permissions import Role
 from app.extensions import db
-from app.models import AuditEvent, Country, Cycle, CycleStatus, User
+from app.models import Assessment, AuditEvent, Country, Cycle, CycleStatus, User
 
 
 @dataclass(frozen=True)
@@ -62,10 +62,25 @@ def recent_events(limit: int = 10) -> list[AuditEvent]:
     return list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)))
 
 
-def open_cycles() -> list[Cycle]:
-    """Return the open cycles, nearest deadline first."""
-    return list(
-        db.session.scalars(
-            select(Cycle).where(Cycle.status == CycleStatus.OPEN).order_by(Cycle.deadline)
+@dataclass(frozen=True)
+class CycleSummary:
+    """A cycle with how many of its assessments exist and how many were submitted."""
+
+    cycle: Cycle
+    assessments: int
+    submitted: int
+
+
+def cycle_summaries() -> list[CycleSummary]:
+    """Return every cycle, open ones first then newest first, with its assessment counts."""
+    rows = db.session.execute(
+        select(
+            Cycle,
+            func.count(Assessment.id),
+            func.coalesce(func.sum(case((Assessment.submitted_at.is_not(None), 1), else_=0)), 0),
         )
-    )
+        .outerjoin(Assessment, Assessment.cycle_id == Cycle.id)
+        .group_by(Cycle.id)
+        .order_by(case((Cycle.status == CycleStatus.OPEN, 0), else_=1), Cycle.id.desc())
+    ).all()
+    return [CycleSummary(cycle, total, int(submitted)) for cycle, total, submitted in rows]

@@ -122,11 +122,21 @@ def test_demo_accounts_find_the_rounds(app, runner):
     home = official.get("/")
     assert home.status_code == 200
     assert demo.ROUND_2027 in home.get_data(as_text=True)
-    for email, url in ((demo.COORDINATOR, "/cycles"), (demo.REVIEWER, "/assessments")):
+    for email, url in (
+        (demo.COORDINATOR, "/cycles"),
+        (demo.COORDINATOR, "/"),
+        (demo.REVIEWER, "/assessments"),
+        (demo.REVIEWER, "/"),
+    ):
         staff = app.test_client()
         assert sign_in(staff, email, DEFAULT_DEMO_PASSWORD).status_code == 302
         page = staff.get(url).get_data(as_text=True)
-        assert demo.ROUND_2025 in page and demo.ROUND_2027 in page, email
+        assert demo.ROUND_2025 in page and demo.ROUND_2027 in page, (email, url)
+    coordinator = app.test_client()
+    sign_in(coordinator, demo.COORDINATOR, DEFAULT_DEMO_PASSWORD)
+    home = coordinator.get("/").get_data(as_text=True)
+    assert "3 of 3" in home and "1 of 3" in home  # 2025: all submitted; 2027: Exampleland
+    assert home.index(demo.ROUND_2027) < home.index(demo.ROUND_2025)  # the open round first
 
 
 def test_demo_answers_name_questions_of_the_shipped_questionnaire(app, loaded_library):
