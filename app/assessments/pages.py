@@ -100,6 +100,8 @@ class QuestionPage:
 
     def saved_by(self, answer: Answer) -> str:
         """Return "Last saved by NAME, WHEN"."""
+        if answer.carried_over:
+            return self.words["carried_from"]  # copied when the cycle opened, by no one here
         name = answer.updated_by.display_name if answer.updated_by else "—"
         return self.words["last_saved"] % {"name": name, "when": datetime_utc(answer.updated_at)}
 

@@ -697,6 +697,9 @@ class DateQuestion(QuestionBase):
     type: Literal["date"]
     validation: DateValidation = DateValidation()
 
+    def _text(self, value: Any, context: ShowContext) -> str:
+        return _long_date(value)
+
     def sample_value(self, variant: int = 0, *, files: Sequence[str] = ()) -> Any:
         if self.validation.min:
             return self.normalise(date.fromordinal(self.validation.min.toordinal() + variant))
@@ -1156,7 +1159,7 @@ class Evidence(QuestionBase):
                 items.append(escape(public_id))
                 continue
             size = Markup(' <span class="small text-body-secondary">({} {})</span>').format(
-                max(1, round(file.size / 1024)), words()["kb"]
+                max(1, -(-file.size // 1024)), words()["kb"]
             )
             if context.file_url:
                 link = Markup('<a href="{}">{}</a>').format(

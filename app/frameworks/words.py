@@ -101,6 +101,8 @@ def _table() -> dict[str, Any]:
         "required": gettext("required"),
         "carried": gettext("Carried over — please confirm"),
         "carried_help": gettext("Change it, or save it as it is, to confirm."),
+        "carried_unconfirmed": gettext("Carried over from the previous cycle, not confirmed"),
+        "carried_from": gettext("Carried over from the previous cycle"),
         "note_summary": gettext("Note for colleagues and reviewers"),
         "note": gettext("Note"),
         "history": gettext("History"),
