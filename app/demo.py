@@ -324,7 +324,7 @@ def _seed_2025(coordinator: User, chosen: list[Country], users: Mapping[str, Use
     cycle = cycles.create_cycle(
         ROUND_2025, version, date(2025, 6, 30), chosen, carry_over=False, user=coordinator
     )
-    for variant, assessment in enumerate(cycles.open_cycle(cycle, coordinator)):
+    for assessment in cycles.open_cycle(cycle, coordinator):
         code = assessment.country.code
         official = users[OFFICIALS[code]]
         current = answers.state(assessment)
