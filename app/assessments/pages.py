@@ -42,6 +42,11 @@ class QuestionPage:
     words: Any
     history: str
     language: str
+    #: The ``question_block`` macro, looked up once per page.
+    macro: Any = None
+
+    def __post_init__(self) -> None:
+        self.macro = self.macro or _block_macro()
 
     @classmethod
     def build(
@@ -67,7 +72,7 @@ class QuestionPage:
         the page is editable; a block with an error, a conflict or a value being re-submitted is
         always rendered afresh.
         """
-        render = _block_macro()
+        render = self.macro
         if error is not None or conflict is not None or submitted is not None:
             return render(question, self, error=error, conflict=conflict, submitted=submitted)
         answer = self.answers.get(question.id)

@@ -83,14 +83,18 @@ class Runtime:
         """Return the section with this id, if any."""
         return next((s for s in self.questionnaire.sections if s.id == section_id), None)
 
-    def visibility(self, values: dict[str, Any]) -> dict[str, bool]:
+    def visibility(
+        self, values: dict[str, Any], scope: frozenset[str] | None = None
+    ) -> dict[str, bool]:
         """Return whether each question is shown, given stored values by question id.
 
         A hidden question counts as unanswered in the conditions of others, so hiding cascades.
+        With ``scope`` (questions closed under ``with_conditions``), only those are computed.
         """
         visible: dict[str, bool] = {}
         comparable: dict[str, Any] = {}
-        for question_id in self.order:
+        order = self.order if scope is None else [q for q in self.order if q in scope]
+        for question_id in order:
             tree = self.conditions.get(question_id)
             shown = tree is None or expressions.evaluate(tree, comparable)
             visible[question_id] = shown
@@ -104,18 +108,24 @@ class Runtime:
         self, values: dict[str, Any], visible: dict[str, bool]
     ) -> dict[str, SectionProgress]:
         """Return, per section, answered and required counts among the visible questions."""
-        result = {}
-        for section in self.questionnaire.sections:
-            shown = [q for q in section.questions if visible.get(q.id, True)]
-            answered = {q.id for q in shown if q.is_answered(values.get(q.id))}
-            required = [q for q in shown if q.required]
-            result[section.id] = SectionProgress(
-                answered_required=sum(1 for q in required if q.id in answered),
-                required=len(required),
-                answered=len(answered),
-                visible=len(shown),
-            )
-        return result
+        return {
+            section.id: self.section_progress(section, values, visible)
+            for section in self.questionnaire.sections
+        }
+
+    def section_progress(
+        self, section: Section, values: dict[str, Any], visible: dict[str, bool]
+    ) -> SectionProgress:
+        """Return one section's answered and required counts among its visible questions."""
+        shown = [q for q in section.questions if visible.get(q.id, True)]
+        answered = {q.id for q in shown if q.is_answered(values.get(q.id))}
+        required = [q for q in shown if q.required]
+        return SectionProgress(
+            answered_required=sum(1 for q in required if q.id in answered),
+            required=len(required),
+            answered=len(answered),
+            visible=len(shown),
+        )
 
     def missing(self, values: dict[str, Any], visible: dict[str, bool]) -> list[QuestionBase]:
         """Return the required, visible questions that have no answer, in questionnaire order."""

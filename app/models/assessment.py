@@ -42,7 +42,9 @@ class Assessment(db.Model):
 
     cycle: Mapped[Cycle] = relationship(lazy="joined", innerjoin=True)
     country: Mapped[Country] = relationship(lazy="joined", innerjoin=True)
-    questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
+    questionnaire_version: Mapped[QuestionnaireVersion] = relationship(
+        lazy="joined", innerjoin=True
+    )
     submitted_by: Mapped[User | None] = relationship()
 
     def __repr__(self) -> str:
