@@ -19,30 +19,17 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
-import urllib.request
-import uuid
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+import harness
+
+RESULTS = harness.ROOT / "benchmarks" / "results"
 SAVES_PER_QUESTION = 2
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def value_pair(question):
@@ -55,35 +42,17 @@ def value_pair(question):
 
 def prepare(database_url: str, instance: Path, officials: int, per_official: int) -> list[dict]:
     """Migrate and seed a fresh database; return each official's token and work."""
-    os.environ.update(
-        {
-            "DATABASE_URL": database_url,
-            "INSTANCE_PATH": str(instance),
-            "SECRET_KEY": "bench-" + uuid.uuid4().hex,
-        }
-    )
-    import flask_migrate
-
-    from app import create_app
+    app = harness.bench_app(database_url, instance)
     from app.api import auth
     from app.assessments import answers, cycles
     from app.auth import services as accounts
     from app.core.permissions import Role
     from app.extensions import db
     from app.frameworks import store
-    from app.frameworks.library import read_library
     from app.models import Country
 
-    app = create_app(
-        "development",
-        SQLALCHEMY_DATABASE_URI=database_url,
-        ARGON2_TIME_COST=1,
-        ARGON2_MEMORY_COST=8192,
-    )
     work = []
     with app.app_context():
-        flask_migrate.upgrade()
-        store.load(read_library([ROOT / "questionnaires"]))
         countries = []
         for index in range(officials // 2):
             code = "X" + chr(ord("B") + index // 26) + chr(ord("A") + index % 26)
@@ -190,76 +159,14 @@ def verify(database_url: str, work: list[dict]) -> dict:
     }
 
 
-def drop_database(name: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    server = create_engine(
-        PG_SERVER.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-    )
-    with server.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    server.dispose()
-
-
 def run(database: str, officials: int, answers: int, workers: int) -> dict:
     per_official = answers // officials // SAVES_PER_QUESTION
     instance = Path(tempfile.mkdtemp(prefix=f"bench-{database}-"))
-    pg_name = None
-    if database == "sqlite":
-        url = f"sqlite:///{instance / 'bench.sqlite3'}"
-    else:
-        from sqlalchemy import create_engine, text
-
-        pg_name = f"catf_bench_{uuid.uuid4().hex[:8]}"
-        server = create_engine(
-            PG_SERVER.replace("postgresql://", "postgresql+psycopg://"),
-            isolation_level="AUTOCOMMIT",
-        )
-        with server.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{pg_name}"'))
-        server.dispose()
-        url = f"postgresql://postgres@127.0.0.1:5432/{pg_name}"
+    url, pg_name = harness.fresh_database(database, instance)
     gunicorn = None
     try:
         work = prepare(url, instance, officials, per_official)
-        port = free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "INSTANCE_PATH": str(instance),
-            "APP_ENV": "production",
-        }
-        log = (instance / "gunicorn.log").open("w")
-        gunicorn = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                str(workers),
-                "--threads",
-                "4",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "app:create_app('production')",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or gunicorn.poll() is not None:
-                    raise RuntimeError(
-                        "gunicorn did not start; see " + str(instance / "gunicorn.log")
-                    ) from None
-                time.sleep(0.2)
+        gunicorn, port = harness.start_gunicorn(url, instance, workers, threads=4)
         latencies: list[float] = []
         errors: list[str] = []
         barrier = threading.Barrier(len(work))
@@ -276,10 +183,9 @@ def run(database: str, officials: int, answers: int, workers: int) -> dict:
         checks = verify(url, work)
     finally:
         if gunicorn is not None:
-            os.killpg(gunicorn.pid, signal.SIGTERM)
-            gunicorn.wait(timeout=30)
+            harness.stop_gunicorn(gunicorn)
         if pg_name:
-            drop_database(pg_name)
+            harness.drop_database(pg_name)
     ordered = sorted(latencies)
 
     def percentile(share: float) -> float:

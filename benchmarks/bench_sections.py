@@ -47,24 +47,17 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 import urllib.parse
-import urllib.request
-import uuid
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # the code beside this script, even from another checkout
-RESULTS = ROOT / "benchmarks" / "results"
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+import harness
+
+RESULTS = harness.ROOT / "benchmarks" / "results"
 COUNTRY = "XAA"
 EMAIL = "official.xaa@bench.example.org"
 PASSWORD = "a bench passphrase"
@@ -81,41 +74,17 @@ PDF = (
 QUESTION_MARK = b"data-question="
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def prepare(database_url: str, instance: Path, fill: str) -> dict:
     """Migrate and seed a fresh database; return the assessment and the sections to measure."""
-    os.environ.update(
-        {
-            "DATABASE_URL": database_url,
-            "INSTANCE_PATH": str(instance),
-            "SECRET_KEY": "bench-" + uuid.uuid4().hex,
-        }
-    )
-    import flask_migrate
-
-    from app import create_app
+    app = harness.bench_app(database_url, instance)
     from app.assessments import answers, cycles, evidence
     from app.auth import services as accounts
     from app.core.permissions import Role
     from app.extensions import db
     from app.frameworks import store
-    from app.frameworks.library import read_library
     from app.models import Country
 
-    app = create_app(
-        "development",
-        SQLALCHEMY_DATABASE_URI=database_url,
-        ARGON2_TIME_COST=1,
-        ARGON2_MEMORY_COST=8192,
-    )
     with app.app_context():
-        flask_migrate.upgrade()
-        store.load(read_library([ROOT / "questionnaires"]))
         country = Country(code=COUNTRY, name="Benchland", region="150", participating=True)
         db.session.add(country)
         db.session.flush()
@@ -321,84 +290,9 @@ def load(port: int, cookie: str, page: dict, clients: int, seconds: float) -> di
     return {"requests": sum(counts), "seconds": elapsed, "errors": errors}
 
 
-def create_database() -> tuple[str, str]:
-    from sqlalchemy import create_engine, text
-
-    name = f"catf_bench_{uuid.uuid4().hex[:8]}"
-    server = create_engine(
-        PG_SERVER.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-    )
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    server.dispose()
-    return name, f"postgresql://postgres@127.0.0.1:5432/{name}"
-
-
-def drop_database(name: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    server = create_engine(
-        PG_SERVER.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-    )
-    with server.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    server.dispose()
-
-
-def start_server(
-    url: str, instance: Path, workers: int, threads: int
-) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "INSTANCE_PATH": str(instance),
-        "APP_ENV": "production",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    }
-    env.pop("FLASK_DEBUG", None)
-    log = (instance / "gunicorn.log").open("w")
-    gunicorn = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "app:create_app('production')",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    log.close()  # the server writes to its own copy
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).close()
-            return gunicorn, port
-        except OSError:
-            if time.monotonic() > deadline or gunicorn.poll() is not None:
-                os.killpg(gunicorn.pid, signal.SIGTERM)
-                raise RuntimeError(
-                    "gunicorn did not start; see " + str(instance / "gunicorn.log")
-                ) from None
-            time.sleep(0.2)
-
-
 def run(database: str, args: argparse.Namespace) -> dict:
     instance = Path(tempfile.mkdtemp(prefix=f"bench-sections-{database}-"))
-    pg_name = None
-    if database == "sqlite":
-        url = f"sqlite:///{instance / 'bench.sqlite3'}"
-    else:
-        pg_name, url = create_database()
+    url, pg_name = harness.fresh_database(database, instance)
     gunicorn = None
     try:
         seeded = prepare(url, instance, args.fill)
@@ -414,7 +308,7 @@ def run(database: str, args: argparse.Namespace) -> dict:
                 "signed_in": True,
                 "section": True,
             }
-        gunicorn, port = start_server(url, instance, args.workers, args.threads)
+        gunicorn, port = harness.start_gunicorn(url, instance, args.workers, args.threads)
         cookie = sign_in(port)
         errors: list[str] = []
         single = {}
@@ -439,10 +333,9 @@ def run(database: str, args: argparse.Namespace) -> dict:
                 )
     finally:
         if gunicorn is not None:
-            os.killpg(gunicorn.pid, signal.SIGTERM)
-            gunicorn.wait(timeout=30)
+            harness.stop_gunicorn(gunicorn)
         if pg_name:
-            drop_database(pg_name)
+            harness.drop_database(pg_name)
     if not errors:
         shutil.rmtree(instance, ignore_errors=True)  # kept, with gunicorn.log, to look into errors
     rates = {name: total["requests"] / total["seconds"] for name, total in totals.items()}
