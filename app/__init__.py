@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from config import CONFIGS, INSTANCE_PATH
 
@@ -39,6 +40,8 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
 
+    # Database ids are 64-bit: a larger number in a URL is no object (404), not a database error.
+    app.url_map.converters["int"] = DatabaseId
     _init_extensions(app)
     _register_blueprints(app)
     from app import cli, errors, i18n
@@ -47,6 +50,14 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     i18n.register(app)
     cli.register(app)
     return app
+
+
+class DatabaseId(IntegerConverter):
+    """``<int:...>`` in routes: a non-negative integer that fits a 64-bit database id."""
+
+    def __init__(self, url_map, **kwargs) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, **kwargs)
 
 
 def _secret_key(app: Flask) -> None:

@@ -8,6 +8,7 @@ from app.api import auth as tokens
 from app.api import bp
 from app.api.openapi import document
 from app.assessments import answers, evidence
+from app.assessments.fields import parse_version
 from app.auth import services as accounts
 from app.core import audit
 from app.core.db import utcnow
@@ -272,7 +273,7 @@ def upload_evidence(assessment_id: int):
         upload.filename or "",
         user=g.api_user,
         question_id=request.form.get("question_id") or None,
-        version=int(version) if version.isdigit() else None,
+        version=parse_version(version),
     )
     db.session.commit()
     return jsonify(_evidence_json(assessment, added)), 201

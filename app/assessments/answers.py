@@ -124,6 +124,19 @@ def is_editable(assessment: Assessment) -> bool:
     )
 
 
+def lock(assessment: Assessment) -> None:
+    """Serialise every write to one assessment, then re-read its status under the lock.
+
+    A no-op update of the assessment's row takes the row's lock on PostgreSQL and the write lock
+    on SQLite, so two writes to one assessment — saves, uploads, a submission — run one after the
+    other; the status is then read again, so a save that waited for a submission is refused.
+    """
+    table = Assessment.__table__
+    db.session.execute(update(table).where(table.c.id == assessment.id).values(id=table.c.id))
+    db.session.expire(assessment, ["status", "submitted_at", "submitted_by_id"])
+    db.session.expire(assessment.cycle, ["status"])
+
+
 def ensure_editable(assessment: Assessment) -> None:
     """Refuse (409) when countries may no longer change the assessment."""
     if assessment.status not in workflows.COUNTRY_WRITES:
@@ -201,6 +214,7 @@ def save_answer(
     :raises Conflict: when the answer changed since ``version``.
     :raises Refused: when the assessment can no longer change.
     """
+    lock(assessment)
     ensure_editable(assessment)
     questionnaire = questionnaire or runtime(assessment.questionnaire_version)
     question = _question(questionnaire, question_id)
@@ -316,7 +330,15 @@ def save_answers(
     :raises Refused: when the assessment can no longer change.
     """
     assessment = current.assessment
+    lock(assessment)
     ensure_editable(assessment)
+    # Read the rows again under the lock: a colleague may have saved since they were loaded.
+    db.session.scalars(
+        select(Answer)
+        .where(Answer.assessment_id == assessment.id, Answer.id.in_(_ids(current.answers)))
+        .options(lazyload(Answer.updated_by))
+        .execution_options(populate_existing=True)
+    ).all()
     result = SectionResult()
     changes: list[_Change] = []
     files: dict[str, list[str]] = {}
@@ -354,6 +376,10 @@ def save_answers(
         db.session.expire_all()
         return _save_one_by_one(assessment, changes, result, user, source)
     return result
+
+
+def _ids(rows: dict[str, Answer]) -> list[int]:
+    return sorted(answer.id for answer in rows.values())
 
 
 def _write(assessment: Assessment, changes: list[_Change], user: User, source: str) -> dict:
@@ -551,6 +577,7 @@ def submit(assessment: Assessment, user: User) -> None:
     :raises Refused: when it was already submitted or the cycle is closed.
     :raises Forbidden: when ``user`` is not one of the country's officials.
     """
+    lock(assessment)  # no save can slip in between the check and the status change
     ensure_editable(assessment)
     missing = state(assessment).missing()
     if missing:

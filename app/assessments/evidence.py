@@ -60,6 +60,7 @@ def add_evidence(
     :raises NotFound: for a question id that is not in the questionnaire.
     :raises Conflict: when the question's files changed since ``version``.
     """
+    answers.lock(assessment)
     answers.ensure_editable(assessment)
     limit = current_app.config["EVIDENCE_MAX_BYTES"]
     if not data:

@@ -7,12 +7,15 @@ value, ``<question id>[<row>][<column>]`` for tables — each type reads its own
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
 from app.assessments.answers import UNSET, Submitted
 from app.frameworks.types import QuestionBase
+
+VERSION = re.compile(r"[0-9]{1,9}")
 
 
 def posted_ids(form: MultiDict) -> set[str]:
@@ -26,10 +29,15 @@ def posted_ids(form: MultiDict) -> set[str]:
     return ids
 
 
+def parse_version(text: str | None) -> int | None:
+    """Return a posted version number, or None when it is not one (``"²"`` is a digit to
+    ``str.isdigit`` but no number, and versions never reach a billion)."""
+    return int(text) if text and VERSION.fullmatch(text) else None
+
+
 def version_of(question: QuestionBase, form: MultiDict) -> int | None:
     """Return the answer version the form was rendered with (0 when there was no answer)."""
-    text = form.get(f"version[{question.id}]", "")
-    return int(text) if text.isdigit() else None
+    return parse_version(form.get(f"version[{question.id}]"))
 
 
 def note_of(question: QuestionBase, form: MultiDict) -> Any:

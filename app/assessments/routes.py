@@ -371,7 +371,7 @@ def upload_evidence(assessment_id: int):
             upload.filename or "",
             user=current_user,
             question_id=question_id,
-            version=int(version) if version.isdigit() else None,
+            version=fields.parse_version(version),
         )
     except answers.Conflict:
         db.session.rollback()

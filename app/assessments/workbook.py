@@ -11,6 +11,7 @@ is reported as a conflict.
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -262,7 +263,9 @@ def import_workbook(assessment: Assessment, data: bytes, user: User) -> ImportRe
     meta = {}
     if META_SHEET in book.sheetnames:
         meta = {
-            row[0]: row[1] for row in book[META_SHEET].iter_rows(values_only=True) if row and row[0]
+            row[0]: row[1]
+            for row in book[META_SHEET].iter_rows(values_only=True)
+            if len(row) > 1 and row[0]
         }
     if str(meta.get("assessment")) != str(assessment.id):
         result.problems.append(
@@ -294,6 +297,16 @@ def import_workbook(assessment: Assessment, data: bytes, user: User) -> ImportRe
             question_id = row[ID - 1].value if len(row) >= ID else None
             if not question_id:
                 continue
+            if len(row) < ANSWER:
+                result.problems.append(
+                    CellProblem(
+                        sheet.title,
+                        row[0].coordinate,
+                        str(question_id),
+                        _("This row has no answer column; download a fresh workbook."),
+                    )
+                )
+                continue
             question = runtime.questions.get(str(question_id))
             answer_cell = row[ANSWER - 1]
             if question is None:
@@ -311,7 +324,7 @@ def import_workbook(assessment: Assessment, data: bytes, user: User) -> ImportRe
                     question,
                     {},
                     _text(row[NOTE - 1].value) if len(row) >= NOTE else None,
-                    int(version_cell) if isinstance(version_cell, (int, float)) else None,
+                    _version(version_cell),
                     {},
                     f"{sheet.title}!{answer_cell.coordinate}",
                 )
@@ -359,22 +372,35 @@ def import_workbook(assessment: Assessment, data: bytes, user: User) -> ImportRe
         changes.append((question_id, value, note, current_version))
     if result.problems:
         return result
-    for question_id, value, note, version in changes:
-        try:
-            answers.save_answer(
-                assessment,
-                question_id,
-                value,
-                version=version,
-                note=note,
-                user=user,
-                source="import",
-                questionnaire=runtime,
-            )
-        except ServiceError as error:
-            result.problems.append(CellProblem("", "", question_id, str(error.message)))
+    if not changes:
+        return result
+    try:
+        saved = answers.save_answers(
+            state,
+            [answers.Submitted(qid, value, version, note) for qid, value, note, version in changes],
+            user=user,
+            source="import",
+        )
+    except ServiceError as error:
+        result.problems.append(CellProblem("", "", "", str(error.message)))
+        return result
+    for question_id, message in saved.errors.items():
+        result.problems.append(CellProblem("", "", question_id, message))
+    for question_id in saved.conflicts:
+        result.problems.append(
+            CellProblem("", "", question_id, _("Conflict: changed online during the upload."))
+        )
     result.changed = 0 if result.problems else len(changes)
     return result
+
+
+def _version(cell_value: Any) -> int | None:
+    """Return the answer version a hidden cell holds, or None for anything but a plain count."""
+    if isinstance(cell_value, bool) or not isinstance(cell_value, (int, float)):
+        return None
+    if not math.isfinite(cell_value) or cell_value != int(cell_value):
+        return None
+    return int(cell_value) if 0 <= cell_value < 10**9 else None
 
 
 def _assemble(question: QuestionBase, item: _Pending, tables) -> tuple[Any, dict[str, str]]:

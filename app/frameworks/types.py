@@ -1039,7 +1039,7 @@ class Table(QuestionBase):
             if not key.startswith(prefix) or not key.endswith("]"):
                 continue
             row, _sep, column = key[len(prefix) : -1].partition("][")
-            if row.isdigit() and column:
+            if ROW_INDEX.fullmatch(row) and column:
                 rows.setdefault(int(row), {})[column] = item
         return [rows[index] for index in sorted(rows)]
 
@@ -1127,6 +1127,8 @@ class Table(QuestionBase):
 
 
 EVIDENCE_ID_PATTERN = r"^[0-9a-f]{32}$"
+#: A table row's index in form input names (``q[12][year]``): ASCII digits, and few of them.
+ROW_INDEX = re.compile(r"[0-9]{1,4}")
 
 
 class Evidence(QuestionBase):
