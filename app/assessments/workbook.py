@@ -21,13 +21,15 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy import select
 
 from app.assessments import answers
 from app.core.db import utcnow
 from app.core.errors import ServiceError
+from app.extensions import db
 from app.frameworks.types import AnswerError, QuestionBase, ShowContext
 from app.frameworks.words import localized
-from app.models import Assessment, User
+from app.models import AnswerRevision, Assessment, User
 
 HEADER = ("id", "field", "question", "answer", "note", "version")
 ID, FIELD, QUESTION, ANSWER, NOTE, VERSION = range(1, 7)
@@ -173,9 +175,24 @@ def export(assessment: Assessment) -> bytes:
         sheet.protection.sheet = True
         sheet.protection.formatColumns = False
         sheet.protection.formatRows = False
+    _as_text(book)
     output = io.BytesIO()
     book.save(output)
     return output.getvalue()
+
+
+def _as_text(book: Workbook) -> None:
+    """Store every cell as the text or number it is: nothing an official typed becomes a formula.
+
+    openpyxl takes a string beginning with "=" for a formula; an answer such as "=SUM(1,2) is how
+    we count" would be lost on the way back, and a "=HYPERLINK(...)" would be live for whoever
+    opens the file.
+    """
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
 
 
 def _table_sheet(book, lists: _Lists, question, value, number: int):
@@ -332,6 +349,7 @@ def import_workbook(assessment: Assessment, data: bytes, user: User) -> ImportRe
             item.cells[field_name] = f"{sheet.title}!{answer_cell.coordinate}"
 
     changes = []
+    stale: list[tuple[_Pending, Any, Any, Any]] = []
     for question_id, item in pending.items():
         question = item.question
         if question.holds_files:
@@ -353,23 +371,33 @@ def import_workbook(assessment: Assessment, data: bytes, user: User) -> ImportRe
             continue
         current_version = answer.version if answer else 0
         if item.version is not None and item.version != current_version:
-            who = answer.updated_by.display_name if answer and answer.updated_by else "—"
-            sheet, _sep, coordinate = item.first_cell.partition("!")
-            result.problems.append(
-                CellProblem(
-                    sheet,
-                    coordinate,
-                    question_id,
-                    _(
-                        "Conflict: changed online by %(name)s since the download; "
-                        "it now reads “%(value)s”.",
-                        name=who,
-                        value=question.display_text(current_value),
-                    ),
-                )
-            )
+            stale.append((item, value, note, answer))
             continue
         changes.append((question_id, value, note, current_version))
+    # Changed online since the download: a conflict only where the workbook changed it too.
+    bases = _values_at(
+        {item.question.id: (answer, item.version) for item, _v, _n, answer in stale if answer}
+    )
+    for item, value, note, answer in stale:
+        base_value, base_note = bases.get(item.question.id, (None, None))
+        if value == base_value and (note or None) == (base_note or None):
+            continue  # untouched in the workbook: the newer online answer stays
+        question = item.question
+        who = answer.updated_by.display_name if answer and answer.updated_by else "—"
+        sheet, _sep, coordinate = item.first_cell.partition("!")
+        result.problems.append(
+            CellProblem(
+                sheet,
+                coordinate,
+                question.id,
+                _(
+                    "Conflict: changed online by %(name)s since the download; "
+                    "it now reads “%(value)s”.",
+                    name=who,
+                    value=question.display_text(answer.value if answer else None),
+                ),
+            )
+        )
     if result.problems:
         return result
     if not changes:
@@ -392,6 +420,33 @@ def import_workbook(assessment: Assessment, data: bytes, user: User) -> ImportRe
         )
     result.changed = 0 if result.problems else len(changes)
     return result
+
+
+def _values_at(wanted: dict[str, tuple[Any, int]]) -> dict[str, tuple[Any, Any]]:
+    """Return, per question, the value and note its answer had at the given version (one query).
+
+    Every saved version of an answer has exactly one revision, in order: version ``n`` is what
+    the ``n``-th revision wrote.
+    """
+    if not wanted:
+        return {}
+    by_answer = {
+        answer.id: (question_id, version) for question_id, (answer, version) in wanted.items()
+    }
+    rows = db.session.execute(
+        select(AnswerRevision.answer_id, AnswerRevision.new_value, AnswerRevision.new_note)
+        .where(AnswerRevision.answer_id.in_(sorted(by_answer)))
+        .order_by(AnswerRevision.answer_id, AnswerRevision.id)
+    ).all()
+    history: dict[int, list[tuple[Any, Any]]] = {}
+    for answer_id, value, note in rows:
+        history.setdefault(answer_id, []).append((value, note))
+    bases = {}
+    for answer_id, (question_id, version) in by_answer.items():
+        versions = history.get(answer_id, [])
+        if 1 <= version <= len(versions):
+            bases[question_id] = versions[version - 1]
+    return bases
 
 
 def _version(cell_value: Any) -> int | None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+import itertools
 
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Answer
-from tests.conftest import post_form, sign_in
+from tests.conftest import fill_required, post_form, sign_in
 
 OFFENCE = "sub.illegal_access.offence"
 
@@ -159,3 +160,102 @@ def test_a_workbook_of_another_assessment_or_not_a_workbook_is_refused(
     assert "not an Excel workbook" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count(Answer.id))) == 0
+
+
+def test_an_answer_changed_online_and_untouched_in_the_workbook_is_no_conflict(
+    app, client, world, assessments
+):
+    sign_in(client, world.own.email)
+    book = download(client, assessments.own)  # nothing answered yet
+    post_form(client, f"/assessments/{assessments.own}/answers/jur.territory",
+              {"jur.territory[answer]": "no", "version[jur.territory]": "0"})  # fmt: skip
+    sheet = book["04 jurisdiction"]
+    find_row(sheet, "jur.nationals", "answer")[3].value = "Yes"  # a different question
+    response = upload(client, assessments.own, book)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert answers(app, assessments.own) == {
+        "jur.territory": {"answer": "no"},  # the colleague's newer answer stays
+        "jur.nationals": {"answer": "yes"},
+    }
+    # A second colleague's change after a first one: still only what the workbook changed counts.
+    book = download(client, assessments.own)
+    post_form(client, f"/assessments/{assessments.own}/answers/jur.territory",
+              {"jur.territory[answer]": "partly", "version[jur.territory]": "1"})  # fmt: skip
+    post_form(client, f"/assessments/{assessments.own}/answers/jur.territory",
+              {"jur.territory[answer]": "yes", "version[jur.territory]": "2"})  # fmt: skip
+    find_row(book["04 jurisdiction"], "jur.nationals", "answer")[3].value = "No"
+    assert upload(client, assessments.own, book).status_code == 302
+    assert answers(app, assessments.own) == {
+        "jur.territory": {"answer": "yes"},
+        "jur.nationals": {"answer": "no"},
+    }
+
+
+TRICKY_TEXTS = [
+    "=SUM(1,2) is how we count",
+    '=HYPERLINK("http://evil.example","click")',
+    "+33 1 23 45 67 89 is the hotline",
+    "-5 cases a year",
+    "@unit on the secure channel",
+    "Ωμέγα — 北京 — ça — 🙂",
+    "x" * 4000,
+]
+
+
+def test_an_untouched_workbook_changes_nothing_whatever_the_answers_hold(
+    app, client, world, assessments
+):
+    from app.assessments import answers as answer_services
+    from app.models import AnswerRevision, Assessment, User
+
+    fill_required(app, assessments.own, world.own.id)
+    with app.app_context():
+        assessment = db.session.get(Assessment, assessments.own)
+        official = db.session.get(User, world.own.id)
+        state = answer_services.state(assessment)
+        texts = itertools.cycle(TRICKY_TEXTS)
+        for question in state.runtime.questions.values():
+            answer = state.answers.get(question.id)
+            if question.holds_files or not state.visible[question.id]:
+                continue
+            if _accepts_text(question):  # short and long texts: the tricky ones
+                value = question.normalise(next(texts)[: question.maximum])
+            else:  # every other type keeps the valid value it was given
+                value = answer.value if answer else None
+            answer_services.save_answer(
+                assessment, question.id, value, version=answer.version if answer else 0,
+                note=next(texts), user=official,
+            )  # fmt: skip
+        db.session.commit()
+        before = {
+            a.question_id: (a.value, a.note)
+            for a in answer_services.state(assessment).answers.values()
+        }
+        revisions = db.session.scalar(select(func.count(AnswerRevision.id)))
+    sign_in(client, world.own.email)
+    book = download(client, assessments.own)
+    formulas = [
+        cell.coordinate
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.data_type == "f"
+    ]
+    assert formulas == []  # nothing an official typed is live in the file
+    response = upload(client, assessments.own, book)
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    with app.app_context():
+        assessment = db.session.get(Assessment, assessments.own)
+        after = {
+            a.question_id: (a.value, a.note)
+            for a in answer_services.state(assessment).answers.values()
+        }
+        assert after == before
+        assert db.session.scalar(select(func.count(AnswerRevision.id))) == revisions
+
+
+def _accepts_text(question) -> bool:
+    try:
+        return question.normalise("text") == "text"
+    except Exception:
+        return False
