@@ -13,7 +13,7 @@ from flask_babel import format_date, get_locale
 from app.core import labels
 from app.core.labels import ACCOUNT_STATES, REGION_LABELS, ROLE_LABELS, account_state
 from app.forms import ActionForm
-from app.frameworks.words import localized, words
+from app.frameworks.words import human_size, localized
 from app.main.forms import LANGUAGE_NAMES, LanguageForm
 
 
@@ -54,11 +54,6 @@ def datetime_utc(value) -> str:
     return text.replace("{0}", time_pattern.apply(value, locale)) + " UTC"
 
 
-def kilobytes(size: int) -> str:
-    """Return a file size in kilobytes, rounded up, with the unit in the user's language."""
-    return f"{max(1, -(-size // 1024))} {words().kb}"
-
-
 def register(app: Flask) -> None:
     """Expose the helpers to every template."""
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -66,7 +61,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["datetime_utc"] = datetime_utc
     app.jinja_env.filters["t"] = localized
     app.jinja_env.filters["format_date"] = format_date
-    app.jinja_env.filters["kilobytes"] = kilobytes
+    app.jinja_env.filters["file_size"] = human_size
 
     # Environment globals are visible in imported macros too (context processors are not).
     app.jinja_env.globals.update(

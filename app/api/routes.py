@@ -8,7 +8,7 @@ from app.api import auth as tokens
 from app.api import bp
 from app.api.openapi import document
 from app.assessments import answers, evidence
-from app.assessments.fields import parse_version
+from app.assessments.fields import parse_version, read_upload
 from app.auth import services as accounts
 from app.core import audit
 from app.core.db import utcnow
@@ -269,7 +269,7 @@ def upload_evidence(assessment_id: int):
     version = request.form.get("version", "")
     added = evidence.add_evidence(
         assessment,
-        upload.read(current_app.config["EVIDENCE_MAX_BYTES"] + 1),
+        read_upload(upload, current_app.config["EVIDENCE_MAX_BYTES"] + 1),
         upload.filename or "",
         user=g.api_user,
         question_id=request.form.get("question_id") or None,

@@ -51,3 +51,12 @@ def submitted(question: QuestionBase, form: MultiDict) -> Submitted:
     return Submitted(
         question.id, question.from_form(form), version_of(question, form), note_of(question, form)
     )
+
+
+def read_upload(upload: Any, limit: int = -1) -> bytes:
+    """Return an uploaded file's bytes (at most ``limit``) and close it at once (large uploads
+    are spooled to a temporary file, which would otherwise stay open until collected)."""
+    try:
+        return upload.read(limit)
+    finally:
+        upload.close()

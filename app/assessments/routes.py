@@ -24,6 +24,7 @@ from wtforms import SelectChoice
 
 from app.assessments import answers, bp, evidence, fields, workbook, workflows
 from app.assessments import cycles as cycle_steps
+from app.assessments.fields import read_upload
 from app.assessments.forms import CycleForm, EvidenceForm, WorkbookUploadForm
 from app.assessments.pages import QuestionPage, show_context
 from app.core.errors import ServiceError
@@ -367,7 +368,7 @@ def upload_evidence(assessment_id: int):
     try:
         added = evidence.add_evidence(
             assessment,
-            upload.read(current_app.config["EVIDENCE_MAX_BYTES"] + 1),
+            read_upload(upload, current_app.config["EVIDENCE_MAX_BYTES"] + 1),
             upload.filename or "",
             user=current_user,
             question_id=question_id,
@@ -465,7 +466,7 @@ def upload_workbook(assessment_id: int):
         if not answers.is_editable(assessment):
             flash(_("This assessment can no longer change."), "danger")
             return redirect(url_for("assessments.overview", assessment_id=assessment.id))
-        result = workbook.import_workbook(assessment, form.workbook.data.read(), current_user)
+        result = workbook.import_workbook(assessment, read_upload(form.workbook.data), current_user)
         if result.problems:
             db.session.rollback()
         else:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import io
 import math
+import re
+import zipfile
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -270,6 +272,10 @@ def import_workbook(assessment: Assessment, data: bytes, user: User) -> ImportRe
     :returns: the problems (nothing saved when there are any) or the number of answers changed.
     """
     result = ImportResult()
+    refusal = _archive_refusal(data)
+    if refusal is not None:
+        result.problems.append(CellProblem("", "", "", refusal))
+        return result
     try:
         book = load_workbook(io.BytesIO(data), data_only=True)
     except Exception:  # openpyxl raises many kinds of errors for files that are not workbooks
@@ -420,6 +426,51 @@ def import_workbook(assessment: Assessment, data: bytes, user: User) -> ImportRe
         )
     result.changed = 0 if result.problems else len(changes)
     return result
+
+
+#: What a workbook of this questionnaire can hold, with room to spare: the full questionnaire with
+#: every answer at its longest stays far below; a "zip bomb" is refused before it is parsed.
+MAX_MEMBERS = 400
+MAX_MEMBER_BYTES = 16_000_000
+MAX_TOTAL_BYTES = 32_000_000
+MAX_RATIO = 100  # for members over 1 MB: text typed by people does not compress a hundredfold
+MAX_CELLS = 100_000
+CELL = re.compile(rb"<c[\s>/]")
+
+
+def _archive_refusal(data: bytes) -> str | None:
+    """Return why an upload cannot be a workbook of this questionnaire, before parsing it.
+
+    The sizes checked are those the archive declares; Python's zipfile, which openpyxl uses,
+    never reads more than a member declares. Worksheets are read in chunks to count their cells.
+    """
+    too_big = _("This workbook is larger than a workbook of this questionnaire can be.")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+        if len(members) > MAX_MEMBERS:
+            return too_big
+        if sum(member.file_size for member in members) > MAX_TOTAL_BYTES:
+            return too_big
+        cells = 0
+        for member in members:
+            if member.file_size > MAX_MEMBER_BYTES:
+                return too_big
+            ratio = member.file_size / max(1, member.compress_size)
+            if member.file_size > 1_000_000 and ratio > MAX_RATIO:
+                return too_big
+            if member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml"):
+                with archive.open(member) as stream:
+                    tail = b""
+                    while chunk := stream.read(1 << 20):
+                        cells += len(CELL.findall(tail + chunk))
+                        tail = chunk[-8:]
+                        cells -= len(CELL.findall(tail))  # counted again with the next chunk
+                if cells > MAX_CELLS:
+                    return too_big
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
+        return _("This file is not an Excel workbook (.xlsx).")
+    return None
 
 
 def _values_at(wanted: dict[str, tuple[Any, int]]) -> dict[str, tuple[Any, Any]]:

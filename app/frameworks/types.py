@@ -31,7 +31,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from app.frameworks.words import localized, words
+from app.frameworks.words import human_size, localized, words
 
 LANG_TEXT = dict[str, str]
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -1160,8 +1160,8 @@ class Evidence(QuestionBase):
             if file is None:
                 items.append(escape(public_id))
                 continue
-            size = Markup(' <span class="small text-body-secondary">({} {})</span>').format(
-                max(1, -(-file.size // 1024)), words()["kb"]
+            size = Markup(' <span class="small text-body-secondary">({})</span>').format(
+                human_size(file.size)
             )
             if context.file_url:
                 link = Markup('<a href="{}">{}</a>').format(

@@ -42,6 +42,16 @@ def localized(text: dict[str, str] | None) -> str:
     return text.get(language()) or text.get("en") or next(iter(text.values()), "")
 
 
+def human_size(size: int) -> str:
+    """Return a file size as a person reads it: "451 B", "20 KB", "3.4 MB" (units translated)."""
+    text = words()
+    if size < 1024:
+        return f"{size} {text.bytes}"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} {text.kb}"
+    return f"{size / (1024 * 1024):.1f} {text.mb}"
+
+
 def words() -> Words:
     """Return the shared words in the current language."""
     return _words(language()) if has_app_context() else _english()
@@ -113,5 +123,7 @@ def _table() -> dict[str, Any]:
             "Your answer is in the form below. Save to keep yours, or reload the page to take "
             "theirs."
         ),
+        "bytes": gettext("B"),
         "kb": gettext("KB"),
+        "mb": gettext("MB"),
     }

@@ -513,3 +513,13 @@ def test_a_reused_question_block_never_shows_an_old_answer(app, client, world, a
     read_only = reviewer.get(url).get_data(as_text=True)
     assert f'name="{OFFENCE}[answer]"' not in read_only  # the official's form is not reused
     assert "<strong>No</strong>" in read_only
+
+
+def test_a_section_without_required_questions_reads_optional_not_complete(
+    app, client, world, assessments
+):
+    sign_in(client, world.own.email)
+    page = client.get(f"/assessments/{assessments.own}").get_data(as_text=True)
+    row = page[page.index(f"/assessments/{assessments.own}/sections/assistance") :]
+    row = row[: row.index("</tr>")]
+    assert "Optional" in row and "Complete" not in row and "0%" in row

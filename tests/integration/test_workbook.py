@@ -259,3 +259,58 @@ def _accepts_text(question) -> bool:
         return question.normalise("text") == "text"
     except Exception:
         return False
+
+
+def bomb(sheet_xml_chunks) -> io.BytesIO:
+    """Return a workbook-shaped archive whose first sheet is written from ``sheet_xml_chunks``."""
+    import zipfile
+
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            for chunk in sheet_xml_chunks:
+                sheet.write(chunk)
+    data.seek(0)
+    return data
+
+
+def test_workbook_bombs_are_refused_before_they_are_parsed(app, client, world, assessments):
+    import tracemalloc
+
+    from app.assessments import workbook
+    from app.models import Assessment, User
+
+    row = b'<row r="1"><c r="A1" t="inlineStr"><is><t>' + b"A" * 4000 + b"</t></is></c></row>"
+    huge = bomb(row for _ in range(50_000))  # 200 MB of sheet in a quarter of a megabyte
+    cells = bomb(b'<c r="A1"><v>1</v></c>' for _ in range(300_000))  # 6.6 MB, 300,000 cells
+    assert len(huge.getvalue()) < 400_000
+    sign_in(client, world.own.email)
+    for archive in (huge, cells):
+        data = archive.getvalue()
+        response = upload_bytes(client, assessments.own, data)
+        assert response.status_code == 422
+        assert "larger than a workbook of this questionnaire can be" in response.get_data(
+            as_text=True
+        )
+        with app.test_request_context():
+            tracemalloc.start()
+            assessment = db.session.get(Assessment, assessments.own)
+            result = workbook.import_workbook(assessment, data, db.session.get(User, world.own.id))
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+        assert result.problems and peak < 200_000_000, peak
+    # The real workbook, full of answers, is well within the limits.
+    fill_required(app, assessments.own, world.own.id)
+    real = download(client, assessments.own)
+    assert upload(client, assessments.own, real).status_code == 302
+
+
+def upload_bytes(client, assessment_id, data: bytes):
+    return post_form(
+        client,
+        f"/assessments/{assessment_id}/workbook/upload",
+        {"workbook": (io.BytesIO(data), "bomb.xlsx")},
+        content_type="multipart/form-data",
+    )

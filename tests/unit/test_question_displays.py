@@ -145,3 +145,11 @@ def test_each_type_reads_its_own_form_inputs():
     rows = MultiDict([("q.x[1][year]", "2025"), ("q.x[0][year]", "2024"), ("q.x[0][women]", "3")])
     assert question("table").from_form(rows) == [{"year": "2024", "women": "3"}, {"year": "2025"}]
     assert question("integer").from_form(MultiDict([("q.x", "12")])) == "12"
+
+
+def test_file_sizes_read_in_human_units():
+    from app.frameworks.words import human_size
+
+    assert human_size(451) == "451 B"
+    assert human_size(20 * 1024) == "20 KB"
+    assert human_size(3_565_158) == "3.4 MB"
