@@ -322,7 +322,13 @@ def _seed_2025(coordinator: User, chosen: list[Country], users: Mapping[str, Use
     """Run the 2025 round to its end: every country answers, submits, then the round closes."""
     version = store.latest_questionnaires()[0]
     cycle = cycles.create_cycle(
-        ROUND_2025, version, date(2025, 6, 30), chosen, carry_over=False, user=coordinator
+        ROUND_2025,
+        version,
+        date(2025, 6, 30),
+        chosen,
+        carry_over=False,
+        user=coordinator,
+        past_deadline=True,  # a round of the past, recorded as it went
     )
     for assessment in cycles.open_cycle(cycle, coordinator):
         code = assessment.country.code

@@ -3,16 +3,18 @@ over) and close. Services flush but never commit; status changes go through the 
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.assessments import answers, workflows
 from app.core import audit
-from app.core.errors import Invalid
+from app.core.errors import Invalid, Refused
 from app.extensions import db
 from app.models import (
+    Answer,
     Assessment,
     AssessmentStatus,
     Country,
@@ -34,15 +36,15 @@ def create_cycle(
     *,
     carry_over: bool,
     user: User,
+    past_deadline: bool = False,
 ) -> Cycle:
     """Prepare a cycle (status draft).
 
-    :raises Invalid: when the name is taken or no country participates.
+    :param past_deadline: accept a deadline already past (recording an earlier round, as the
+        demo does); the pages never do.
+    :raises Invalid: when the name is taken, the deadline is past or no country participates.
     """
-    if db.session.scalar(select(Cycle.id).where(Cycle.name == name.strip())):
-        raise Invalid(_l("A cycle with this name already exists."), field="name")
-    if not countries:
-        raise Invalid(_l("Choose at least one participating country."), field="countries")
+    _check(name, deadline, countries, past_deadline=past_deadline)
     cycle = Cycle(
         name=name.strip(),
         questionnaire_version=version,
@@ -60,6 +62,70 @@ def create_cycle(
         after={"name": cycle.name, "deadline": deadline.isoformat(), "countries": len(countries)},
     )
     return cycle
+
+
+def _check(
+    name: str, deadline: date, countries: list[Country], *, past_deadline: bool, cycle=None
+) -> None:
+    taken = select(Cycle.id).where(Cycle.name == name.strip())
+    if cycle is not None:
+        taken = taken.where(Cycle.id != cycle.id)
+    if db.session.scalar(taken):
+        raise Invalid(_l("A cycle with this name already exists."), field="name")
+    if deadline < date.today() and not past_deadline:
+        raise Invalid(_l("The deadline is in the past; choose a later date."), field="deadline")
+    if not countries:
+        raise Invalid(_l("Choose at least one participating country."), field="countries")
+
+
+def update_cycle(
+    cycle: Cycle,
+    name: str,
+    version: QuestionnaireVersion,
+    deadline: date,
+    countries: list[Country],
+    *,
+    carry_over: bool,
+    user: User,
+) -> None:
+    """Change a cycle still in preparation.
+
+    :raises Refused: when the cycle was opened already.
+    :raises Invalid: as ``create_cycle``.
+    """
+    if cycle.status is not CycleStatus.DRAFT:
+        raise Refused(_l("Only a cycle in preparation can be changed."))
+    _check(name, deadline, countries, past_deadline=False, cycle=cycle)
+    before = _summary(cycle)
+    cycle.name = name.strip()
+    cycle.questionnaire_version = version
+    cycle.deadline = deadline
+    cycle.countries = countries
+    cycle.carry_over = carry_over
+    after = _summary(cycle)
+    if before != after:
+        audit.record("cycle.updated", actor=user, obj=cycle, before=before, after=after)
+
+
+def delete_cycle(cycle: Cycle, user: User) -> None:
+    """Delete a cycle still in preparation (no country has an assessment in it yet).
+
+    :raises Refused: when the cycle was opened already.
+    """
+    if cycle.status is not CycleStatus.DRAFT:
+        raise Refused(_l("Only a cycle in preparation can be deleted."))
+    audit.record("cycle.deleted", actor=user, obj=cycle, before=_summary(cycle))
+    db.session.delete(cycle)
+
+
+def _summary(cycle: Cycle) -> dict:
+    return {
+        "name": cycle.name,
+        "questionnaire_version": cycle.questionnaire_version.content_hash[:12],
+        "deadline": cycle.deadline.isoformat(),
+        "countries": sorted(country.code for country in cycle.countries),
+        "carry_over": cycle.carry_over,
+    }
 
 
 def open_cycle(cycle: Cycle, user: User) -> list[Assessment]:
@@ -112,3 +178,71 @@ def previous_finished(country: Country, cycle: Cycle) -> Assessment | None:
         .order_by(Cycle.closed_at.desc(), Cycle.id.desc())
         .limit(1)
     )
+
+
+@dataclass(frozen=True)
+class CountryProgress:
+    """Where one country stands in a cycle: its assessment, required answers, last activity."""
+
+    assessment: Assessment
+    answered_required: int
+    required: int
+    last_activity: datetime | None
+    last_by: str | None
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.answered_required / self.required) if self.required else 100
+
+
+def progress(cycle: Cycle) -> list[CountryProgress]:
+    """Return every country's progress in ``cycle``, by country name (three queries in all)."""
+    assessments = list(
+        db.session.scalars(
+            select(Assessment)
+            .join(Assessment.country)
+            .where(Assessment.cycle_id == cycle.id)
+            .order_by(Country.name)
+        )
+    )
+    ids = [assessment.id for assessment in assessments]
+    values: dict[int, dict] = {assessment_id: {} for assessment_id in ids}
+    for assessment_id, question_id, value in db.session.execute(
+        select(Answer.assessment_id, Answer.question_id, Answer.value).where(
+            Answer.assessment_id.in_(ids)
+        )
+    ):
+        values[assessment_id][question_id] = value
+    latest = (
+        select(Answer.assessment_id, func.max(Answer.updated_at).label("at"))
+        .where(Answer.assessment_id.in_(ids))
+        .group_by(Answer.assessment_id)
+        .subquery()
+    )
+    last: dict[int, tuple] = {}
+    for assessment_id, at, name in db.session.execute(
+        select(Answer.assessment_id, Answer.updated_at, User.display_name)
+        .join(
+            latest,
+            (latest.c.assessment_id == Answer.assessment_id) & (latest.c.at == Answer.updated_at),
+        )
+        .outerjoin(User, User.id == Answer.updated_by_id)
+    ):
+        last[assessment_id] = (at, name)
+    result = []
+    for assessment in assessments:
+        runtime = answers.runtime(assessment.questionnaire_version)
+        given = values[assessment.id]
+        visible = runtime.visibility(given)
+        sections = runtime.progress(given, visible).values()
+        at, name = last.get(assessment.id, (None, None))
+        result.append(
+            CountryProgress(
+                assessment,
+                sum(p.answered_required for p in sections),
+                sum(p.required for p in sections),
+                at,
+                name,
+            )
+        )
+    return result

@@ -4,7 +4,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+def _at_least_one(form, field) -> None:
+    # Not DataRequired: its "required" flag would mark every single checkbox as required.
+    if not field.data:
+        raise ValidationError(_l("Choose at least one participating country."))
 
 
 class CycleForm(FlaskForm):
@@ -20,9 +27,12 @@ class CycleForm(FlaskForm):
     )
     countries = SelectMultipleField(
         _l("Participating countries"),
-        description=_l("Hold Ctrl (or Cmd) to choose several. Participating countries are chosen."),
-        validators=[DataRequired(message=_l("Choose at least one participating country."))],
-        render_kw={"size": 12},
+        description=_l(
+            "Tick each country that takes part; countries marked as participating are ticked."
+        ),
+        validators=[_at_least_one],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
     )
     carry_over = BooleanField(
         _l("Start from each country's answers of its previous finished cycle"),

@@ -27,6 +27,7 @@ from app.assessments import cycles as cycle_steps
 from app.assessments.fields import read_upload
 from app.assessments.forms import CycleForm, EvidenceForm, WorkbookUploadForm
 from app.assessments.pages import QuestionPage, show_context
+from app.core import labels
 from app.core.errors import ServiceError
 from app.core.permissions import (
     can_answer,
@@ -38,7 +39,7 @@ from app.core.permissions import (
 from app.extensions import db
 from app.forms import ActionForm
 from app.frameworks import store
-from app.models import Answer, Assessment, Country, Cycle
+from app.models import Answer, Assessment, Country, Cycle, CycleStatus
 
 
 @bp.errorhandler(ServiceError)
@@ -85,18 +86,49 @@ def cycles():
     return render_template("assessments/cycles.html", rows=rows)
 
 
-@bp.route("/cycles/new", methods=["GET", "POST"])
-@require(can_manage_cycles)
-def new_cycle():
-    """Prepare a cycle: name, questionnaire version, deadline, participating countries."""
-    form = CycleForm()
+def _cycle_form(form: CycleForm, cycle: Cycle | None = None):
+    """Fill the choices of a cycle form; return the versions and countries offered."""
     versions = store.latest_questionnaires()
+    if cycle is not None and cycle.questionnaire_version not in versions:
+        versions.append(cycle.questionnaire_version)  # a draft keeps the version it was given
     countries = list(db.session.scalars(select(Country).order_by(Country.name)))
     form.questionnaire_version.choices = [
         SelectChoice(str(v.id), f"{v.questionnaire_id} {v.version} ({v.content_hash[:8]})")
         for v in versions
     ]
     form.countries.choices = [SelectChoice(c.code, f"{c.name} ({c.code})") for c in countries]
+    return versions, countries
+
+
+def _country_groups(form: CycleForm, countries: list[Country]) -> list[tuple[str, list]]:
+    """Return the country checkboxes grouped by UN region, in the regions' order."""
+    region_of = {country.code: country.region for country in countries}
+    groups: dict[str | None, list] = {}
+    for option in form.countries:
+        groups.setdefault(region_of.get(option.data), []).append(option)
+    order = [*labels.REGION_LABELS, None]
+    return [
+        (str(labels.REGION_LABELS.get(region, _("Other territories"))), groups[region])
+        for region in order
+        if region in groups
+    ]
+
+
+def _cycle_page(template: str, form: CycleForm, countries, **context):
+    return render_template(
+        template,
+        form=form,
+        groups=_country_groups(form, countries),
+        **context,
+    )
+
+
+@bp.route("/cycles/new", methods=["GET", "POST"])
+@require(can_manage_cycles)
+def new_cycle():
+    """Prepare a cycle: name, questionnaire version, deadline, participating countries."""
+    form = CycleForm()
+    versions, countries = _cycle_form(form)
     if request.method == "GET":
         form.countries.data = [c.code for c in countries if c.participating]
     if form.validate_on_submit():
@@ -118,28 +150,76 @@ def new_cycle():
             db.session.commit()
             flash(_("The cycle is prepared. Open it when the countries may start."), "success")
             return redirect(url_for("assessments.cycle", cycle_id=cycle.id))
-    return render_template("assessments/new_cycle.html", form=form, has_versions=bool(versions))
+    return _cycle_page(
+        "assessments/new_cycle.html", form, countries, has_versions=bool(versions), cycle=None
+    )
+
+
+@bp.route("/cycles/<int:cycle_id>/edit", methods=["GET", "POST"])
+@require(can_manage_cycles)
+def edit_cycle(cycle_id: int):
+    """Change a cycle while it is in preparation."""
+    cycle = db.get_or_404(Cycle, cycle_id)
+    if cycle.status is not CycleStatus.DRAFT:
+        flash(_("Only a cycle in preparation can be changed."), "danger")
+        return redirect(url_for("assessments.cycle", cycle_id=cycle.id))
+    form = CycleForm(obj=None if request.method == "POST" else cycle)
+    versions, countries = _cycle_form(form, cycle)
+    if request.method == "GET":
+        form.questionnaire_version.data = str(cycle.questionnaire_version_id)
+        form.countries.data = [country.code for country in cycle.countries]
+    if form.validate_on_submit():
+        chosen = set(form.countries.data)
+        version = next(v for v in versions if str(v.id) == form.questionnaire_version.data)
+        try:
+            cycle_steps.update_cycle(
+                cycle,
+                form.name.data,
+                version,
+                form.deadline.data,
+                [c for c in countries if c.code in chosen],
+                carry_over=form.carry_over.data,
+                user=current_user,
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            getattr(form, error.field or "name").errors.append(str(error.message))
+        else:
+            db.session.commit()
+            flash(_("The cycle is saved."), "success")
+            return redirect(url_for("assessments.cycle", cycle_id=cycle.id))
+    return _cycle_page(
+        "assessments/new_cycle.html", form, countries, has_versions=bool(versions), cycle=cycle
+    )
+
+
+@bp.post("/cycles/<int:cycle_id>/delete")
+@require(can_manage_cycles)
+def delete_cycle(cycle_id: int):
+    """Delete a cycle while it is in preparation."""
+    cycle = db.get_or_404(Cycle, cycle_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    name = cycle.name
+    cycle_steps.delete_cycle(cycle, current_user)
+    db.session.commit()
+    flash(_("The cycle “%(name)s” is deleted.", name=name), "success")
+    return redirect(url_for("assessments.cycles"))
 
 
 @bp.get("/cycles/<int:cycle_id>")
 @require(can_manage_cycles)
 def cycle(cycle_id: int):
-    """A cycle's countries, the status of their assessments and how many answers they hold."""
+    """A cycle's countries: the status of their assessments, progress and last activity."""
     cycle = db.session.scalar(
         select(Cycle).where(Cycle.id == cycle_id).options(selectinload(Cycle.countries))
     ) or abort(404)
-    assessments = db.session.execute(
-        select(Assessment, func.count(Answer.id))
-        .outerjoin(Answer, (Answer.assessment_id == Assessment.id) & Answer.value.is_not(None))
-        .where(Assessment.cycle_id == cycle.id)
-        .group_by(Assessment.id)
-        .order_by(Assessment.id)
-    ).all()
     return render_template(
         "assessments/cycle.html",
         cycle=cycle,
-        assessments=assessments,
+        progress=cycle_steps.progress(cycle),
         actions=workflows.CYCLE.available(cycle, current_user),
+        editable=cycle.status is CycleStatus.DRAFT,
         action_form=ActionForm(),
     )
 

@@ -50,7 +50,9 @@ def answer_row(app, assessment_id, question_id):
 def test_coordinator_prepares_and_opens_a_cycle(app, client, world, loaded_library):
     sign_in(client, world.coordinator.email)
     page = client.get("/cycles/new").get_data(as_text=True)
-    assert '<option selected value="XAA">' in page  # participating countries are preselected
+    ticked = r'<input checked class="form-check-input" id="countries-\d+" name="countries" '
+    assert re.search(ticked + r'type="checkbox" value="XAA">', page)  # participating: ticked
+    assert "<legend" in page and ">Europe" in page  # grouped by region
     response = post_form(
         client,
         "/cycles/new",
@@ -523,3 +525,93 @@ def test_a_section_without_required_questions_reads_optional_not_complete(
     row = page[page.index(f"/assessments/{assessments.own}/sections/assistance") :]
     row = row[: row.index("</tr>")]
     assert "Optional" in row and "Complete" not in row and "0%" in row
+
+
+def prepare(client, version_id, name, countries=("XAA",), deadline="2027-06-30"):
+    return post_form(
+        client,
+        "/cycles/new",
+        {
+            "name": name,
+            "questionnaire_version": str(version_id),
+            "deadline": deadline,
+            "countries": list(countries),
+        },
+    )
+
+
+def test_a_deadline_in_the_past_is_refused_next_to_the_field(app, client, world, loaded_library):
+    sign_in(client, world.coordinator.email)
+    response = prepare(client, loaded_library, "Late round", deadline="2020-01-31")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "The deadline is in the past; choose a later date." in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Cycle.id))) == 0
+
+
+def test_a_country_takes_part_in_one_open_cycle_at_a_time(app, client, world, loaded_library):
+    sign_in(client, world.coordinator.email)
+    first = prepare(client, loaded_library, "First", countries=("XAA", "XAB"))
+    second = prepare(client, loaded_library, "Second", countries=("XAB",))
+    first_id = int(first.headers["Location"].rsplit("/", 1)[1])
+    second_id = int(second.headers["Location"].rsplit("/", 1)[1])
+    assert post_form(client, f"/cycles/{first_id}/open").status_code == 302
+    page = client.get(f"/cycles/{second_id}").get_data(as_text=True)
+    assert "Open the cycle" not in page  # not offered while XAB is in an open cycle
+    refused = post_form(client, f"/cycles/{second_id}/open", follow_redirects=True)
+    text = refused.get_data(as_text=True)
+    assert "one open cycle at a time" in text and "Exampleland (First)" in text
+    post_form(client, f"/cycles/{first_id}/close")
+    assert post_form(client, f"/cycles/{second_id}/open").status_code == 302
+    with app.app_context():
+        assert db.session.get(Cycle, second_id).status is CycleStatus.OPEN
+
+
+def test_a_draft_cycle_can_be_changed_and_deleted_an_open_one_cannot(
+    app, client, world, loaded_library
+):
+    sign_in(client, world.coordinator.email)
+    cycle_id = int(prepare(client, loaded_library, "Draft").headers["Location"].rsplit("/", 1)[1])
+    form = client.get(f"/cycles/{cycle_id}/edit").get_data(as_text=True)
+    assert 'value="Draft"' in form and "Change the cycle" in form
+    changed = post_form(
+        client,
+        f"/cycles/{cycle_id}/edit",
+        {
+            "name": "Draft, renamed",
+            "questionnaire_version": str(loaded_library),
+            "deadline": "2028-01-31",
+            "countries": ["XAB"],
+        },
+    )
+    assert changed.status_code == 302
+    with app.app_context():
+        cycle = db.session.get(Cycle, cycle_id)
+        assert cycle.name == "Draft, renamed" and cycle.deadline.isoformat() == "2028-01-31"
+        assert [country.code for country in cycle.countries] == ["XAB"]
+    assert post_form(client, f"/cycles/{cycle_id}/delete").status_code == 302
+    with app.app_context():
+        assert db.session.get(Cycle, cycle_id) is None
+    opened = int(prepare(client, loaded_library, "Open").headers["Location"].rsplit("/", 1)[1])
+    post_form(client, f"/cycles/{opened}/open")
+    refused = post_form(client, f"/cycles/{opened}/delete", follow_redirects=True)
+    assert "Only a cycle in preparation can be deleted." in refused.get_data(as_text=True)
+    assert client.get(f"/cycles/{opened}/edit").status_code == 302
+    with app.app_context():
+        assert db.session.get(Cycle, opened) is not None
+
+
+def test_the_cycle_page_shows_each_countrys_progress_and_last_activity(
+    app, client, world, assessments
+):
+    official = app.test_client()
+    sign_in(official, world.own.email)
+    autosave(official, assessments.own, OFFENCE, {f"{OFFENCE}[answer]": "yes"})
+    sign_in(client, world.coordinator.email)
+    page = client.get(f"/cycles/{assessments.cycle_id}").get_data(as_text=True)
+    own = page[page.index(f"/assessments/{assessments.own}") :]
+    own = own[: own.index("</tr>")]
+    assert re.search(r"1 of \d+ \(\d+%\)", own) and "Olga" in own
+    other = page[page.index(f"/assessments/{assessments.other}") :]
+    assert "Not started" in other[: other.index("</tr>")]

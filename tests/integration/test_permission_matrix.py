@@ -75,6 +75,9 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/cycles/new"): STAFF,
     ("POST", "/cycles/new"): STAFF,
     ("GET", "/cycles/<int:cycle_id>"): STAFF,
+    ("GET", "/cycles/<int:cycle_id>/edit"): row(302, 403, 403, 403, 302, 302),  # open: not now
+    ("POST", "/cycles/<int:cycle_id>/edit"): row(302, 403, 403, 403, 302, 302),
+    ("POST", "/cycles/<int:cycle_id>/delete"): row(302, 403, 403, 403, 302, 302),
     ("POST", "/cycles/<int:cycle_id>/open"): row(302, 403, 403, 403, 302, 302),
     ("POST", "/cycles/<int:cycle_id>/close"): row(302, 403, 403, 403, 302, 302),
     ("GET", "/assessments"): SIGNED_IN,
