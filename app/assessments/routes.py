@@ -507,11 +507,17 @@ def submit(assessment_id: int):
             db.session.commit()
             flash(_("The assessment is submitted. Thank you."), "success")
             return redirect(url_for("assessments.overview", assessment_id=assessment.id))
+    missing = current.missing()
+    by_section: dict[str, tuple] = {}
+    for question in missing:
+        section = current.runtime.section_of[question.id]
+        by_section.setdefault(section.id, (section, []))[1].append(question)
     return render_template(
         "assessments/submit.html",
         assessment=assessment,
         state=current,
-        missing=current.missing(),
+        missing=missing,
+        by_section=list(by_section.values()),
         actions=workflows.ASSESSMENT.available(assessment, current_user),
         form=form,
     )

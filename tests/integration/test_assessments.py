@@ -449,6 +449,12 @@ def test_submit_lists_what_is_missing_with_links(app, client, world, assessments
     page = client.get(f"/assessments/{assessments.own}/submit").get_data(as_text=True)
     assert "required questions have no answer" in page
     assert f"/assessments/{assessments.own}/sections/jurisdiction#q-jur.territory" in page
+    # Grouped by section, each with its count, the first open and the others folded.
+    assert re.search(r"<summary><span[^>]*>Jurisdiction</span> — \d+ questions</summary>", page)
+    assert (
+        page.count("<details") > 5
+        and page.count('<details class="mb-2 border rounded px-3 py-2" open>') == 1
+    )
     response = post_form(client, f"/assessments/{assessments.own}/submit", follow_redirects=True)
     assert "Some required questions have no answer yet." in response.get_data(as_text=True)
     with app.app_context():
