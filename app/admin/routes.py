@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from app.admin import bp
+from app.admin import bp, events
 from app.admin.forms import EditUserForm, InviteForm
 from app.auth import services as accounts
 from app.auth.notifications import send_invitation
@@ -256,5 +256,8 @@ def audit_trail():
         query = query.where(AuditEvent.actor_email.like(f"%{actor}%"))
     page = db.paginate(query, per_page=current_app.config["AUDIT_PER_PAGE"], error_out=False)
     return render_template(
-        "admin/audit.html", page=page, filters={"action": action, "actor": actor}
+        "admin/audit.html",
+        page=page,
+        shown=events.shown(list(page.items)),
+        filters={"action": action, "actor": actor},
     )

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.admin import events as audit_events
 from app.api import auth as api_tokens
 from app.assessments import answers
 from app.core import audit
@@ -52,7 +64,7 @@ def home():
     if user.role in (Role.COORDINATOR, Role.ADMIN):
         context["overview"] = queries.overview()
     if user.role is Role.ADMIN:
-        context["events"] = queries.recent_events()
+        context["events"] = audit_events.shown(queries.recent_events())
     return render_template("main/home.html", **context)
 
 
@@ -128,3 +140,11 @@ def healthz():
     """Tell a load balancer that the app and its database answer."""
     db.session.execute(select(1))
     return {"status": "ok"}
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The site icon, for browsers and tools that ask at the old address (pages link the SVG)."""
+    return send_from_directory(
+        current_app.static_folder, "img/favicon.svg", mimetype="image/svg+xml", max_age=86400
+    )

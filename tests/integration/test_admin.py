@@ -159,3 +159,17 @@ def test_coordinator_home_counts_users_and_countries(client, world):
     page = client.get("/").get_data(as_text=True)
     assert "Participating countries: 2 of 2" in page
     assert "Invitations not accepted yet: 0" in page
+
+
+def test_the_audit_trail_names_and_links_objects_and_reads_details_as_fields(
+    app, client, world, assessments
+):
+    sign_in(client, world.coordinator.email)
+    post_form(client, f"/cycles/{assessments.cycle_id}/close")
+    admin = app.test_client()
+    sign_in(admin, world.admin.email)
+    page = admin.get("/admin/audit?action=cycle.").get_data(as_text=True)
+    assert f'<a href="/cycles/{assessments.cycle_id}">2027 round</a>' in page
+    assert "<dt>Status</dt>" in page and "open → closed" in page
+    assert "{&#34;" not in page and '{"' not in page  # no raw JSON
+    assert "kept in that answer&#39;s history" in page or "kept in that answer's history" in page
