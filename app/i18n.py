@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC
 from functools import cache
 
@@ -38,6 +39,20 @@ def _medium_datetime(code: str):
     locale = Locale.parse(code)
     combined = locale.datetime_formats["medium"].replace("'", "")
     return locale, combined, locale.date_formats["medium"], locale.time_formats["medium"]
+
+
+def name_key(text: str) -> tuple[str, str]:
+    """Return a sort key for names in the reader's order: accents and case count only to break
+    ties, so "Åland Islands" sorts among the A's and "Égypte" among the E's."""
+    plain = "".join(
+        char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char)
+    )
+    return plain.casefold(), text
+
+
+def by_country_name(items, country=lambda item: item) -> list:
+    """Return ``items`` sorted by their country's name as the user reads it."""
+    return sorted(items, key=lambda item: name_key(country_name(country(item))))
 
 
 def datetime_utc(value) -> str:

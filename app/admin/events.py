@@ -10,6 +10,7 @@ from flask import url_for
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n import country_name
 from app.models import Assessment, AuditEvent, Country, Cycle, User
 
 
@@ -85,7 +86,7 @@ def shown(events: list[AuditEvent]) -> list[ShownEvent]:
             select(Assessment).where(Assessment.id.in_(wanted["assessments"]))
         ):
             names["assessments", assessment.id] = (
-                f"{assessment.country.name} · {assessment.cycle.name}",
+                f"{country_name(assessment.country)} · {assessment.cycle.name}",
                 url_for("assessments.overview", assessment_id=assessment.id),
             )
     if wanted["countries"]:
@@ -93,7 +94,7 @@ def shown(events: list[AuditEvent]) -> list[ShownEvent]:
             select(Country).where(Country.id.in_(wanted["countries"]))
         ):
             names["countries", country.id] = (
-                country.name,
+                country_name(country),
                 url_for("main.country", code=country.code),
             )
     result = []

@@ -24,11 +24,12 @@ from app.core.permissions import (
 )
 from app.extensions import db
 from app.forms import ActionForm
+from app.i18n import by_country_name, country_name
 from app.models import AuditEvent, Country, TokenPurpose, User
 
 
 def _countries() -> list[Country]:
-    return list(db.session.scalars(select(Country).order_by(Country.name)))
+    return by_country_name(db.session.scalars(select(Country)))
 
 
 def _country_from_code(code: str | None) -> Country | None:
@@ -211,7 +212,7 @@ def countries():
         query = query.where(Country.region == region)
     if participating in ("yes", "no"):
         query = query.where(Country.participating.is_(participating == "yes"))
-    rows = db.session.execute(query).all()
+    rows = by_country_name(db.session.execute(query).all(), lambda row: row[0])
     return render_template(
         "admin/countries.html",
         rows=rows,
@@ -237,9 +238,9 @@ def toggle_participation(code: str):
     )
     db.session.commit()
     if country.participating:
-        flash(_("%(name)s now participates.", name=country.name), "success")
+        flash(_("%(name)s now participates.", name=country_name(country)), "success")
     else:
-        flash(_("%(name)s no longer participates.", name=country.name), "success")
+        flash(_("%(name)s no longer participates.", name=country_name(country)), "success")
     return redirect(url_for("admin.countries", **request.args))
 
 

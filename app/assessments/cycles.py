@@ -13,6 +13,7 @@ from app.assessments import answers, workflows
 from app.core import audit
 from app.core.errors import Invalid, Refused
 from app.extensions import db
+from app.i18n import by_country_name
 from app.models import (
     Answer,
     Assessment,
@@ -197,13 +198,9 @@ class CountryProgress:
 
 def progress(cycle: Cycle) -> list[CountryProgress]:
     """Return every country's progress in ``cycle``, by country name (three queries in all)."""
-    assessments = list(
-        db.session.scalars(
-            select(Assessment)
-            .join(Assessment.country)
-            .where(Assessment.cycle_id == cycle.id)
-            .order_by(Country.name)
-        )
+    assessments = by_country_name(
+        db.session.scalars(select(Assessment).where(Assessment.cycle_id == cycle.id)),
+        lambda assessment: assessment.country,
     )
     ids = [assessment.id for assessment in assessments]
     values: dict[int, dict] = {assessment_id: {} for assessment_id in ids}

@@ -39,6 +39,7 @@ from app.core.permissions import (
 from app.extensions import db
 from app.forms import ActionForm
 from app.frameworks import store
+from app.i18n import by_country_name, country_name
 from app.models import Answer, Assessment, Country, Cycle, CycleStatus
 
 
@@ -91,12 +92,14 @@ def _cycle_form(form: CycleForm, cycle: Cycle | None = None):
     versions = store.latest_questionnaires()
     if cycle is not None and cycle.questionnaire_version not in versions:
         versions.append(cycle.questionnaire_version)  # a draft keeps the version it was given
-    countries = list(db.session.scalars(select(Country).order_by(Country.name)))
+    countries = by_country_name(db.session.scalars(select(Country)))
     form.questionnaire_version.choices = [
         SelectChoice(str(v.id), f"{v.questionnaire_id} {v.version} ({v.content_hash[:8]})")
         for v in versions
     ]
-    form.countries.choices = [SelectChoice(c.code, f"{c.name} ({c.code})") for c in countries]
+    form.countries.choices = [
+        SelectChoice(c.code, f"{country_name(c)} ({c.code})") for c in countries
+    ]
     return versions, countries
 
 

@@ -31,6 +31,7 @@ from app.core.errors import ServiceError
 from app.extensions import db
 from app.frameworks.types import AnswerError, QuestionBase, ShowContext
 from app.frameworks.words import localized
+from app.i18n import country_name
 from app.models import AnswerRevision, Assessment, User
 
 HEADER = ("id", "field", "question", "answer", "note", "version")
@@ -84,7 +85,7 @@ def export(assessment: Assessment) -> bytes:
     for line in (
         _(
             "Self-assessment of %(country)s — %(cycle)s",
-            country=assessment.country.name,
+            country=country_name(assessment.country),
             cycle=assessment.cycle.name,
         ),
         localized(questionnaire.title),

@@ -12,6 +12,7 @@ from app.core.labels import ASSESSMENT_STATES, CYCLE_STATES
 from app.core.permissions import can_answer, can_manage_cycles
 from app.core.workflow import Transition, Workflow
 from app.extensions import db
+from app.i18n import country_name
 from app.models import Assessment, AssessmentStatus, Country, Cycle, CycleStatus
 from app.models.cycle import cycle_countries
 
@@ -39,7 +40,7 @@ def _no_country_in_another_open_cycle(cycle: Cycle):
         .order_by(Country.name)
     ).all()
     if busy:
-        names = ", ".join(f"{country.name} ({name})" for country, name in busy[:10])
+        names = ", ".join(f"{country_name(country)} ({name})" for country, name in busy[:10])
         return _l(
             "A country may take part in one open cycle at a time; already in an open cycle: "
             "%(countries)s.",

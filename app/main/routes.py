@@ -32,6 +32,7 @@ from app.core.permissions import (
 from app.core.security import is_safe_redirect
 from app.extensions import db
 from app.forms import ActionForm
+from app.i18n import by_country_name
 from app.main import bp
 from app.main import services as queries
 from app.main.forms import AccountForm, LanguageForm
@@ -57,7 +58,7 @@ def home():
             progress=state.progress() if state else None,
         )
     context = {
-        "countries": queries.participating_countries(),
+        "countries": by_country_name(queries.participating_countries()),
         "cycles": queries.cycle_summaries(),
         "manages_cycles": can_manage_cycles(user),
     }

@@ -41,7 +41,7 @@ def participating_countries() -> list[Country]:
     """Return the participating countries by name."""
     return list(
         db.session.scalars(
-            select(Country).where(Country.participating.is_(True)).order_by(Country.name)
+            select(Country).where(Country.participating.is_(True)).order_by(Country.code)
         )
     )
 

@@ -173,3 +173,17 @@ def test_the_audit_trail_names_and_links_objects_and_reads_details_as_fields(
     assert "<dt>Status</dt>" in page and "open → closed" in page
     assert "{&#34;" not in page and '{"' not in page  # no raw JSON
     assert "kept in that answer&#39;s history" in page or "kept in that answer's history" in page
+
+
+def test_countries_read_and_sort_as_the_user_reads_them(app, client, runner, world):
+    assert runner.invoke(args=["countries", "sync"]).exit_code == 0
+    sign_in(client, world.coordinator.email)
+    page = client.get("/admin/countries").get_data(as_text=True)
+    assert page.index("Åland Islands") < page.index("Albania")  # not after Zimbabwe
+    assert page.index("Canada") < page.index("Caribbean Netherlands") < page.index("Chad")
+    assert "Bonaire, Sint Eustatius and Saba" not in page  # one name per country, everywhere
+    post_form(client, "/language", {"language": "fr", "next": "/admin/countries"})
+    french = client.get("/admin/countries").get_data(as_text=True)
+    assert french.index("Égypte") < french.index("Érythrée") < french.index("Espagne")
+    form = client.get("/cycles/new").get_data(as_text=True)
+    assert form.index("Îles Åland (ALA)") < form.index("Irlande (IRL)")  # among the I's of Europe
