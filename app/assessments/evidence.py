@@ -64,15 +64,19 @@ def add_evidence(
     answers.ensure_editable(assessment)
     limit = current_app.config["EVIDENCE_MAX_BYTES"]
     if not data:
-        raise Invalid(_l("The file is empty."), field="file")
+        raise Invalid(_l("The file is empty."), field="file", reason="empty")
     if len(data) > limit:
         raise Invalid(
-            _l("The file is larger than %(size)s MB.", size=f"{limit / 1_000_000:g}"), field="file"
+            _l("The file is larger than %(size)s MB.", size=f"{limit / 1_000_000:g}"),
+            field="file",
+            reason="too_large",
         )
     content_type = filetype.guess_mime(data)
     if content_type not in EVIDENCE_TYPES:
         raise Invalid(
-            _l("Only PDF, DOCX, XLSX, ODT, PNG and JPEG files are accepted."), field="file"
+            _l("Only PDF, DOCX, XLSX, ODT, PNG and JPEG files are accepted."),
+            field="file",
+            reason="type",
         )
     questionnaire = answers.runtime(assessment.questionnaire_version)
     question = questionnaire.questions.get(question_id) if question_id else None

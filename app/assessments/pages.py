@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, get_template_attribute, request, url_for
@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from app.assessments.answers import State
 from app.frameworks.types import QuestionBase, ShowContext
-from app.frameworks.words import language, words
+from app.frameworks.words import human_size, language, words
 from app.i18n import datetime_utc
 from app.models import Answer, Assessment, EvidenceFile
 
@@ -27,6 +27,8 @@ def show_context(assessment: Assessment, state: State, files: list[EvidenceFile]
         indicators=state.runtime.indicators,
         files={file.public_id: file for file in files},
         file_url=lambda public_id: download.replace("__ID__", public_id),
+        upload_label=words().attach_label
+        % {"size": human_size(current_app.config["EVIDENCE_MAX_BYTES"])},
     )
 
 
@@ -44,6 +46,8 @@ class QuestionPage:
     language: str
     #: The ``question_block`` macro, looked up once per page.
     macro: Any = None
+    #: A message shown next to a question's inputs (an upload's outcome): id -> (kind, text).
+    notices: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.macro = self.macro or _block_macro()
@@ -73,7 +77,12 @@ class QuestionPage:
         always rendered afresh.
         """
         render = self.macro
-        if error is not None or conflict is not None or submitted is not None:
+        if (
+            error is not None
+            or conflict is not None
+            or submitted is not None
+            or question.id in self.notices
+        ):
             return render(question, self, error=error, conflict=conflict, submitted=submitted)
         answer = self.answers.get(question.id)
         key = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from urllib.parse import urlsplit
 
 from flask import (
     abort,
@@ -36,6 +37,7 @@ from app.core.permissions import (
     require_assessment_access,
     visible_assessments,
 )
+from app.core.security import is_safe_redirect
 from app.extensions import db
 from app.forms import ActionForm
 from app.frameworks import store
@@ -331,11 +333,13 @@ def section(assessment_id: int, section_id: str):
     sections = current.runtime.questionnaire.sections
     index = next(i for i, s in enumerate(sections) if s.id == section.id)
     files = evidence.evidence_files(assessment)
+    page = QuestionPage.build(assessment, current, files, editable=editable)
+    page.notices = _upload_notices(files) if editable else {}
     return render_template(
         "assessments/section.html",
         assessment=assessment,
         state=current,
-        page=QuestionPage.build(assessment, current, files, editable=editable),
+        page=page,
         section=section,
         previous=sections[index - 1] if index else None,
         following=sections[index + 1] if index + 1 < len(sections) else None,
@@ -426,27 +430,34 @@ def answer_history(assessment_id: int, question_id: str):
 @bp.post("/assessments/<int:assessment_id>/evidence")
 @login_required
 def upload_evidence(assessment_id: int):
-    """Attach an evidence file to an evidence question."""
+    """Attach an evidence file to an evidence question; the outcome is shown next to its input."""
     assessment = _assessment(assessment_id)
     if not can_answer(current_user, assessment):
         abort(403)
     form = EvidenceForm()
     question_id = request.form.get("question_id") or None
     version = request.form.get("version", "")
-    back = url_for("assessments.overview", assessment_id=assessment.id)
+    section = None
     if question_id:
         section = answers.runtime(assessment.questionnaire_version).section_of.get(question_id)
-        if section is not None:
-            back = (
-                url_for("assessments.section", assessment_id=assessment.id, section_id=section.id)
-                + f"#q-{question_id}"
-            )
-    if not form.validate_on_submit():
-        message = " ".join(map(str, form.file.errors)) or _(
-            "The upload was not accepted; try again."
+
+    def back(notice: str, public_id: str | None = None):
+        if section is None:
+            return redirect(url_for("assessments.overview", assessment_id=assessment.id))
+        address = url_for(
+            "assessments.section",
+            assessment_id=assessment.id,
+            section_id=section.id,
+            upload=question_id,
+            notice=notice,
+            file=public_id,
         )
-        flash(message, "danger")
-        return redirect(back)
+        return redirect(f"{address}#q-{question_id}")
+
+    if not form.validate_on_submit():
+        if section is None:
+            flash(" ".join(map(str, form.file.errors)) or _("Choose a file."), "danger")
+        return back("missing")
     upload = form.file.data
     try:
         added = evidence.add_evidence(
@@ -459,21 +470,55 @@ def upload_evidence(assessment_id: int):
         )
     except answers.Conflict:
         db.session.rollback()
-        flash(
-            _(
-                "A colleague changed this question's files meanwhile; the page now shows them. "
-                "Attach the file again."
-            ),
-            "warning",
-        )
-        return redirect(back)
+        return back("conflict")
     except ServiceError as error:
         db.session.rollback()
-        flash(str(error.message), "danger")
-        return redirect(back)
+        if section is None:
+            flash(str(error.message), "danger")
+        return back(error.extra.get("reason", "refused"))
     db.session.commit()
-    flash(_("%(name)s is attached.", name=added.filename), "success")
-    return redirect(back)
+    if section is None:
+        flash(_("%(name)s is attached.", name=added.filename), "success")
+    return back("attached", added.public_id)
+
+
+def _upload_notices(files) -> dict[str, tuple[str, str]]:
+    """Return the outcome of the upload the page comes back from, for its question."""
+    question_id, notice = request.args.get("upload"), request.args.get("notice")
+    if not question_id or not notice:
+        return {}
+    if notice == "attached":
+        file = next((f for f in files if f.public_id == request.args.get("file")), None)
+        if file is None:
+            return {}
+        return {question_id: ("success", _("%(name)s is attached.", name=file.filename))}
+    limit = current_app.config["EVIDENCE_MAX_BYTES"]
+    messages = {
+        "missing": _("Choose a file first."),
+        "empty": _("The file is empty."),
+        "too_large": _("The file is larger than %(size)s MB.", size=f"{limit / 1_000_000:g}"),
+        "type": _("Only PDF, DOCX, XLSX, ODT, PNG and JPEG files are accepted."),
+        "conflict": _(
+            "A colleague changed this question's files meanwhile; the page now shows them. "
+            "Attach the file again."
+        ),
+    }
+    return {question_id: ("danger", messages.get(notice, _("The file was not attached.")))}
+
+
+@bp.errorhandler(413)
+def _too_large(error):
+    """Stay on the page with the reason when a request is larger than any upload may be."""
+    limit = current_app.config["EVIDENCE_MAX_BYTES"]
+    flash(_("The file is larger than %(size)s MB.", size=f"{limit / 1_000_000:g}"), "danger")
+    arguments = request.view_args or {}
+    came_from = urlsplit(request.referrer or "")
+    target = came_from.path + (f"?{came_from.query}" if came_from.query else "")
+    if came_from.netloc == request.host and is_safe_redirect(target):
+        return redirect(target)
+    if "assessment_id" in arguments:
+        return redirect(url_for("assessments.overview", assessment_id=arguments["assessment_id"]))
+    return redirect(url_for("main.home"))
 
 
 @bp.get("/assessments/<int:assessment_id>/evidence/<public_id>")

@@ -43,13 +43,14 @@ def localized(text: dict[str, str] | None) -> str:
 
 
 def human_size(size: int) -> str:
-    """Return a file size as a person reads it: "451 B", "20 KB", "3.4 MB" (units translated)."""
+    """Return a file size as a person reads it: "451 B", "20 KB", "3.4 MB" (decimal units, as the
+    limits are set, translated)."""
     text = words()
-    if size < 1024:
+    if size < 1000:
         return f"{size} {text.bytes}"
-    if size < 1024 * 1024:
-        return f"{round(size / 1024)} {text.kb}"
-    return f"{size / (1024 * 1024):.1f} {text.mb}"
+    if size < 1_000_000:
+        return f"{round(size / 1000)} {text.kb}"
+    return f"{size / 1_000_000:.1f}".removesuffix(".0") + f" {text.mb}"
 
 
 def words() -> Words:
@@ -105,7 +106,9 @@ def _table() -> dict[str, Any]:
         "empty_rows": gettext("Empty rows are ignored. Save to get more blank rows."),
         "untick_file": gettext("Untick a file to detach it."),
         "no_file": gettext("No file attached yet."),
-        "attach_label": gettext("Attach a file (PDF, DOCX, XLSX, ODT, PNG or JPEG)"),
+        "attach_label": gettext(
+            "Attach a file (PDF, DOCX, XLSX, ODT, PNG or JPEG; at most %(size)s)"
+        ),
         "attach": gettext("Attach"),
         "attach_online": gettext("Attach files online"),
         "required": gettext("required"),

@@ -436,7 +436,7 @@ def test_an_oversized_file_is_refused_before_anything_is_stored(
         {"file": (io.BytesIO(PDF + b"0" * 10_000), "huge.pdf"), "question_id": EVIDENCE_QUESTION},
         content_type="multipart/form-data",
     )
-    assert response.status_code == 413
+    assert response.status_code == 302  # back to the page, with the reason (not a bare 413)
     with app.app_context():
         assert db.session.scalar(select(func.count(EvidenceFile.id))) == 0
 
@@ -621,3 +621,55 @@ def test_the_cycle_page_shows_each_countrys_progress_and_last_activity(
     assert re.search(r"1 of \d+ \(\d+%\)", own) and "Olga" in own
     other = page[page.index(f"/assessments/{assessments.other}") :]
     assert "Not started" in other[: other.index("</tr>")]
+
+
+def test_an_upload_says_what_happened_next_to_the_file_input(app, client, world, assessments):
+    sign_in(client, world.own.email)
+    url = f"/assessments/{assessments.own}/sections/legislative_status"
+    question = "cap.legislative_status.evidence"
+    page = client.get(url).get_data(as_text=True)
+    assert "PNG or JPEG; at most 20 MB)" in page  # the limit, next to the input
+
+    def upload(content: bytes, name: str):
+        response = post_form(
+            client,
+            f"/assessments/{assessments.own}/evidence",
+            {"file": (io.BytesIO(content), name), "question_id": question, "version": "0"},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith(f"#q-{question}")
+        return client.get(response.headers["Location"]).get_data(as_text=True)
+
+    def notice(html: str) -> str:
+        block = html[html.index(f'id="q-{question}"') :]
+        block = block[: block.index(f'id="{question}-file"')]
+        return re.sub(r"\\s+", " ", block)
+
+    assert "Only PDF, DOCX, XLSX, ODT, PNG and JPEG files are accepted." in notice(
+        upload(b"MZ\\x90\\x00 not a document", "tool.exe")
+    )
+    assert "law.pdf is attached." in notice(upload(PDF, "law.pdf"))
+    assert "is attached" not in notice(client.get(url).get_data(as_text=True))  # once only
+    forged = client.get(f"{url}?upload={question}&notice=<b>hello</b>").get_data(as_text=True)
+    assert "<b>hello</b>" not in forged and "The file was not attached." in forged
+
+
+def test_a_file_over_the_request_limit_returns_to_the_page_with_the_reason(
+    app, client, world, assessments
+):
+    sign_in(client, world.own.email)
+    url = f"/assessments/{assessments.own}/sections/legislative_status"
+    app.config["MAX_CONTENT_LENGTH"], limit = 50_000, app.config["MAX_CONTENT_LENGTH"]
+    try:
+        response = post_form(
+            client,
+            f"/assessments/{assessments.own}/evidence",
+            {"file": (io.BytesIO(PDF + b"0" * 100_000), "big.pdf"), "question_id": "x"},
+            content_type="multipart/form-data",
+            headers={"Referer": f"http://localhost{url}"},
+        )
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = limit
+    assert response.status_code == 302 and response.headers["Location"] == url
+    assert "The file is larger than 20 MB." in client.get(url).get_data(as_text=True)

@@ -152,4 +152,5 @@ def test_file_sizes_read_in_human_units():
 
     assert human_size(451) == "451 B"
     assert human_size(20 * 1024) == "20 KB"
-    assert human_size(3_565_158) == "3.4 MB"
+    assert human_size(3_420_000) == "3.4 MB"
+    assert human_size(20_000_000) == "20 MB"
