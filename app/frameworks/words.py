@@ -104,6 +104,7 @@ def _table() -> dict[str, Any]:
         "none_of_these_yet": gettext("None of these yet"),
         "row": gettext("Row"),
         "empty_rows": gettext("Empty rows are ignored. Save to get more blank rows."),
+        "add_row": gettext("Add a row"),
         "untick_file": gettext("Untick a file to detach it."),
         "no_file": gettext("No file attached yet."),
         "attach_label": gettext(
