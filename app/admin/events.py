@@ -53,8 +53,9 @@ def details(summary: dict[str, Any] | None) -> list[Detail]:
     before, after = summary.pop("before", None) or {}, summary.pop("after", None) or {}
     shown = [
         Detail(_name(key), _text(before.get(key)), _text(after.get(key)), changed=True)
-        for key in [*before, *(key for key in after if key not in before)]
+        for key in before
     ]
+    shown += [Detail(_name(key), value=_text(after[key])) for key in after if key not in before]
     shown += [Detail(_name(key), value=_text(value)) for key, value in summary.items()]
     return shown
 
