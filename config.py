@@ -18,6 +18,9 @@ Choose a class with ``APP_ENV`` (``development``, ``testing`` or ``production``)
   where evidence files are stored (default ``uploads/`` in the instance folder).
 - ``PROXY_FIX_X_FOR``: number of reverse proxies in front of the app whose
   ``X-Forwarded-For`` is trusted.
+- ``LOGIN_MAX_FAILURES_PER_ADDRESS``: failed sign-ins from one client address within the
+  failure window after which that address is paused (default 50; each account has its own
+  limit of 5).
 """
 
 import os
@@ -51,7 +54,8 @@ class Config:
     PORT = _int("PORT", 5000)
     BASE_URL = os.environ.get("BASE_URL", f"http://127.0.0.1:{_int('PORT', 5000)}")
 
-    # Sessions: signed cookies, revocable through the user's session version.
+    # Sessions: signed cookies, revocable through the user's session version; each sign-in also
+    # has its own id, refused once that browser signs out (app/auth/sessions.py).
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -72,6 +76,8 @@ class Config:
 
     # Sign-in throttling, kept in the database so that it holds across worker processes.
     LOGIN_MAX_FAILURES = 5
+    #: Higher than the account's limit: an office or a country's network may share one address.
+    LOGIN_MAX_FAILURES_PER_ADDRESS = _int("LOGIN_MAX_FAILURES_PER_ADDRESS", 50)
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
     LOGIN_LOCKOUT = timedelta(minutes=15)
 

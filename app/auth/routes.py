@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import math
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
-from app.auth import bp
+from app.auth import bp, sessions
 from app.auth import services as accounts
 from app.auth.forms import (
     AcceptInvitationForm,
@@ -23,18 +32,12 @@ from app.core import audit
 from app.core.db import utcnow
 from app.core.security import is_safe_redirect, verify_password
 from app.extensions import db
-from app.models import TokenPurpose, User
+from app.models import TokenPurpose
 
 
-def start_session(user: User) -> None:
-    """Sign ``user`` in on a fresh session (nothing of the previous session survives but the
-    chosen language)."""
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
-    login_user(user)
-    session.permanent = True
+def lockout_minutes() -> int:
+    """Return how long sign-in stays paused after too many failures, in whole minutes."""
+    return max(1, math.ceil(current_app.config["LOGIN_LOCKOUT"].total_seconds() / 60))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -48,7 +51,7 @@ def login():
         result = accounts.authenticate(form.email.data, form.password.data, audit.client_ip() or "")
         db.session.commit()
         if result.outcome is accounts.LoginOutcome.SUCCESS:
-            start_session(result.user)
+            sessions.start(result.user)
             return redirect(next_url if is_safe_redirect(next_url) else url_for("main.home"))
         if result.outcome is accounts.LoginOutcome.THROTTLED:
             minutes = max(1, math.ceil((result.retry_after - utcnow()).total_seconds() / 60))
@@ -65,14 +68,28 @@ def login():
             )
         else:
             form.form_errors.append(_("The e-mail address or the password is wrong."))
+            if 0 < result.remaining <= accounts.WARN_WHEN_REMAINING:
+                # Counted per e-mail address typed, known or not: the words reveal nothing.
+                form.form_errors.append(
+                    ngettext(
+                        "After %(num)d more failed attempt, signing in will be paused for "
+                        "%(minutes)d minutes.",
+                        "After %(num)d more failed attempts, signing in will be paused for "
+                        "%(minutes)d minutes.",
+                        result.remaining,
+                        minutes=lockout_minutes(),
+                    )
+                )
         return render_template("auth/login.html", form=form), 200
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 def logout():
-    """Sign out of this browser."""
+    """Sign out of this browser: its session ends on the server too, so a copy of its cookie
+    stops working; the account's other browsers stay signed in."""
     if current_user.is_authenticated:
+        accounts.end_session(session.get(sessions.SESSION_ID_KEY))
         audit.record("auth.logout", actor=current_user._get_current_object())
         db.session.commit()
     logout_user()
@@ -110,7 +127,7 @@ def change_password():
                 user, form.new_password.data, actor=user, action="user.password_changed"
             )
             db.session.commit()
-            start_session(user)
+            sessions.start(user)
             flash(_("Your password is changed. Other devices were signed out."), "success")
             return redirect(url_for("main.account"))
     return render_template("auth/change_password.html", form=form)
@@ -147,7 +164,9 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     form.policy_email = row.user.email
     if form.validate_on_submit():
-        accounts.use_token(row, form.new_password.data)
+        if accounts.use_token(row, form.new_password.data) is None:
+            db.session.rollback()  # another request used the link first, or it was withdrawn
+            abort(404, description=_("This link is invalid, was already used or has expired."))
         db.session.commit()
         logout_user()
         session.clear()
@@ -168,9 +187,14 @@ def accept_invitation(token: str):
         form.display_name.data = row.user.display_name
     if form.validate_on_submit():
         user = accounts.use_token(row, form.new_password.data, form.display_name.data)
+        if user is None:
+            db.session.rollback()  # another request accepted it first, or it was withdrawn
+            abort(
+                404, description=_("This invitation is invalid, was already used or has expired.")
+            )
         user.last_login_at = utcnow()
         db.session.commit()
-        start_session(user)
+        sessions.start(user)
         flash(_("Welcome! Your account is ready."), "success")
         return redirect(url_for("main.home"))
     return render_template("auth/accept_invitation.html", form=form, invited=row.user)

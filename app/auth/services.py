@@ -1,7 +1,8 @@
-"""Account business steps: sign-in with throttling, passwords, one-time tokens, invitations.
+"""Account business steps: sign-in with throttling, sessions, passwords, one-time tokens,
+invitations.
 
-Services take model objects and plain values, never the request; they flush but never commit,
-and they write the audit trail.
+Services take model objects and plain values, never the request (but for Flask-Login's user
+loader, which reads the session); they flush but never commit, and they write the audit trail.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, session
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
 
+from app.auth.sessions import SESSION_ID_KEY
 from app.core import audit
 from app.core.db import utcnow
 from app.core.permissions import Role
@@ -27,9 +31,14 @@ from app.core.security import (
 )
 from app.extensions import db
 from app.models import AccountToken, Country, LoginAttempt, TokenPurpose, User
+from app.models.user import EndedSession, LoginThrottle
 
-#: Sign-in attempts are kept this long for throttling, then pruned (the audit trail keeps all).
+#: Sign-in attempts and their locks are kept this long for throttling, then pruned (the audit
+#: trail keeps every attempt).
 ATTEMPT_RETENTION = timedelta(days=1)
+
+#: A failed sign-in warns that the pause is near when this many failures or fewer remain.
+WARN_WHEN_REMAINING = 2
 
 
 class AccountError(ValueError):
@@ -42,18 +51,47 @@ class AccountError(ValueError):
 
 
 def load_session_user(session_id: str) -> User | None:
-    """Return the user of a session identifier ``"<id>:<session version>"``, or None if revoked.
+    """Flask-Login's user loader, called on every request: the user of this browser's session.
 
-    Called by Flask-Login on every request: a changed session version (password change,
-    sign-out everywhere, deactivation) or an inactive account ends the session.
+    :param session_id: ``"<id>:<session version>"``, kept in the session by Flask-Login.
+    """
+    return session_user(session_id, session.get(SESSION_ID_KEY))
+
+
+def session_user(session_id: str, browser_session: object) -> User | None:
+    """Return the user of a signed-in session, or None if the session is over.
+
+    It is over when the account's session version changed (password change, sign-out
+    everywhere, deactivation), the account is inactive, or this browser signed out: its
+    ``browser_session`` id (see ``app.auth.sessions``) is among the ended sessions. One query.
     """
     user_id, _, version = session_id.partition(":")
     if not (re.fullmatch(r"[0-9]{1,18}", user_id) and re.fullmatch(r"[0-9]{1,9}", version)):
         return None
-    user = db.session.get(User, int(user_id))
+    if not isinstance(browser_session, str) or not browser_session:
+        return None
+    ended = select(EndedSession.id).where(
+        EndedSession.session_hash == token_digest(browser_session)
+    )
+    user = db.session.scalar(select(User).where(User.id == int(user_id), ~ended.exists()))
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user
+
+
+def end_session(browser_session: object) -> None:
+    """Record that the session with this id was signed out, so that its cookie stops working,
+    and prune the records whose cookies have expired anyway."""
+    now = utcnow()
+    db.session.execute(
+        delete(EndedSession).where(
+            EndedSession.ended_at < now - current_app.config["PERMANENT_SESSION_LIFETIME"]
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    if isinstance(browser_session, str) and browser_session:
+        db.session.add(EndedSession(session_hash=token_digest(browser_session), ended_at=now))
+    db.session.flush()
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -76,22 +114,55 @@ class LoginResult:
     outcome: LoginOutcome
     user: User | None = None
     retry_after: datetime | None = None
+    #: After a failure: how many more failures are allowed before sign-in is paused for this
+    #: e-mail address or this client address, whichever comes first (0: paused from now on).
+    remaining: int | None = None
 
 
-def locked_until(email: str, ip: str, now: datetime | None = None) -> datetime | None:
-    """Return until when sign-in is refused for this account or address, or None.
+@dataclass(frozen=True)
+class Throttle:
+    """Where an e-mail address and a client address stand against their sign-in limits."""
 
-    After ``LOGIN_MAX_FAILURES`` failures within ``LOGIN_FAILURE_WINDOW`` for the same e-mail or
-    the same IP address, attempts are refused for ``LOGIN_LOCKOUT`` after the last failure. A
-    success clears the account's count (not the address's: one valid account must not unlock an
-    address that is guessing others).
+    #: Until when sign-in is refused, or None.
+    locked_until: datetime | None
+    #: How many more failures are allowed before the pause, counting the next attempt.
+    remaining: int
+
+
+def lock_attempts(email: str, ip: str, now: datetime | None = None) -> None:
+    """Take the sign-in locks of this e-mail address, then of this client address, until the
+    transaction ends, so that checking and recording an attempt is one step.
+
+    Each lock is a row of ``login_throttles``, created or touched by one
+    ``INSERT ... ON CONFLICT DO UPDATE``: on PostgreSQL concurrent attempts for the same account
+    or from the same address wait for the row, then count what the first one recorded; on
+    SQLite the first write takes the database's write lock. The account's row comes first,
+    always, so two attempts never wait for each other in a circle.
+    """
+    now = now or utcnow()
+    dialect = db.session.get_bind(LoginThrottle.__mapper__).dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    for key in (f"account:{email}", f"address:{ip}"):
+        statement = insert(LoginThrottle).values(key_hash=token_digest(key), locked_at=now)
+        db.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[LoginThrottle.key_hash],
+                set_={"locked_at": statement.excluded.locked_at},
+            )
+        )
+
+
+def throttle(email: str, ip: str, now: datetime | None = None) -> Throttle:
+    """Return where this e-mail address and this client address stand.
+
+    After ``LOGIN_MAX_FAILURES`` failures within ``LOGIN_FAILURE_WINDOW`` for the same e-mail,
+    or ``LOGIN_MAX_FAILURES_PER_ADDRESS`` from the same client address, attempts are refused for
+    ``LOGIN_LOCKOUT`` after the last failure. A success clears the account's count (not the
+    address's: one valid account must not unlock an address that is guessing others). Unknown
+    e-mail addresses are counted exactly like known ones, so nothing here tells them apart.
     """
     config = current_app.config
-    limit, window, lockout = (
-        config["LOGIN_MAX_FAILURES"],
-        config["LOGIN_FAILURE_WINDOW"],
-        config["LOGIN_LOCKOUT"],
-    )
+    window, lockout = config["LOGIN_FAILURE_WINDOW"], config["LOGIN_LOCKOUT"]
     now = now or utcnow()
     email = email.strip().lower()
     last_success = db.session.scalar(
@@ -99,10 +170,10 @@ def locked_until(email: str, ip: str, now: datetime | None = None) -> datetime |
             LoginAttempt.email == email, LoginAttempt.succeeded.is_(True)
         )
     )
-    until = None
-    for column, value, since in (
-        (LoginAttempt.email, email, last_success),
-        (LoginAttempt.ip, ip, None),
+    until, remaining = None, config["LOGIN_MAX_FAILURES"]
+    for column, value, limit, since in (
+        (LoginAttempt.email, email, config["LOGIN_MAX_FAILURES"], last_success),
+        (LoginAttempt.ip, ip, config["LOGIN_MAX_FAILURES_PER_ADDRESS"], None),
     ):
         query = select(LoginAttempt.created_at).where(
             column == value,
@@ -118,21 +189,31 @@ def locked_until(email: str, ip: str, now: datetime | None = None) -> datetime |
             end = failures[0] + lockout
             if end > now and (until is None or end > until):
                 until = end
-    return until
+        # The next failure pauses sign-in when it makes ``limit`` failures within the window.
+        left = limit - sum(1 for failed_at in failures if failed_at >= now - window)
+        remaining = min(remaining, left)
+    return Throttle(until, max(0, remaining))
 
 
 def authenticate(email: str, password: str, ip: str) -> LoginResult:
-    """Check a sign-in attempt, record it, and audit it.
+    """Check a sign-in attempt, record it, and audit it — as one step: the attempt holds the
+    locks of its e-mail and client address (``lock_attempts``) from before it counts the earlier
+    failures until the caller commits, so parallel attempts are checked one after the other and
+    no more passwords are verified than the limits allow.
 
     :returns: the outcome; on success the user, with last sign-in updated and the hash
-        upgraded when the Argon2 parameters changed.
+        upgraded when the Argon2 parameters changed; after a failure, the failures remaining
+        before the pause.
     """
     email = email.strip().lower()
     now = utcnow()
-    retry_after = locked_until(email, ip, now)
-    if retry_after is not None:
-        audit.record("auth.login.throttled", actor_email=email, retry_after=retry_after.isoformat())
-        return LoginResult(LoginOutcome.THROTTLED, retry_after=retry_after)
+    lock_attempts(email, ip, now)
+    state = throttle(email, ip, now)
+    if state.locked_until is not None:
+        audit.record(
+            "auth.login.throttled", actor_email=email, retry_after=state.locked_until.isoformat()
+        )
+        return LoginResult(LoginOutcome.THROTTLED, retry_after=state.locked_until)
 
     user = find_user_by_email(email)
     ok = verify_password(user.password_hash if user else None, password)
@@ -145,9 +226,7 @@ def authenticate(email: str, password: str, ip: str) -> LoginResult:
 
     succeeded = outcome is LoginOutcome.SUCCESS
     db.session.add(LoginAttempt(email=email, ip=ip, succeeded=succeeded, created_at=now))
-    db.session.execute(
-        delete(LoginAttempt).where(LoginAttempt.created_at < now - ATTEMPT_RETENTION)
-    )
+    _prune_attempts(now)
     if succeeded:
         assert user is not None
         if needs_rehash(user.password_hash or ""):
@@ -163,27 +242,63 @@ def authenticate(email: str, password: str, ip: str) -> LoginResult:
         reason=outcome.value if user else "unknown_account",
     )
     db.session.flush()
-    return LoginResult(outcome)
+    return LoginResult(outcome, remaining=max(0, state.remaining - 1))
+
+
+def _prune_attempts(now: datetime) -> None:
+    """Delete the attempts and the locks older than ``ATTEMPT_RETENTION``.
+
+    Locks that another attempt holds are skipped (``SKIP LOCKED`` on PostgreSQL), so pruning
+    never waits for, nor deadlocks with, a concurrent attempt.
+    """
+    cutoff = now - ATTEMPT_RETENTION
+    unsynchronised = {"synchronize_session": False}
+    db.session.execute(
+        delete(LoginAttempt).where(LoginAttempt.created_at < cutoff),
+        execution_options=unsynchronised,
+    )
+    stale = (
+        select(LoginThrottle.key_hash)
+        .where(LoginThrottle.locked_at < cutoff)
+        .with_for_update(skip_locked=True)
+    )
+    db.session.execute(
+        delete(LoginThrottle).where(LoginThrottle.key_hash.in_(stale)),
+        execution_options=unsynchronised,
+    )
 
 
 # --- Passwords and tokens --------------------------------------------------------------------
 
 
 def set_password(user: User, password: str, *, actor: User | None, action: str) -> None:
-    """Give ``user`` a new password and revoke every session of the account.
+    """Give ``user`` a new password, revoke every session of the account and withdraw every
+    link still unused (password resets, invitations): one sent before the change no longer works.
 
     The caller signs the current browser in again if it should stay signed in.
     """
     user.password_hash = hash_password(password)
     user.revoke_sessions()
+    db.session.execute(
+        delete(AccountToken).where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None)),
+        execution_options={"synchronize_session": False},
+    )
     audit.record(action, actor=actor, obj=user)
 
 
 def issue_token(user: User, purpose: TokenPurpose) -> str:
     """Create a one-time token for ``user`` and return it (only its digest is stored).
 
-    Earlier unused tokens of the same purpose stop working.
+    Earlier unused tokens of the same purpose stop working. A no-op update of the account's row
+    comes first (its row lock on PostgreSQL, the write lock on SQLite), so that of links requested
+    at the same moment each withdraws the one before it and only the newest works.
     """
+    users = User.__table__
+    db.session.execute(
+        update(users)
+        .where(users.c.id == user.id)
+        .values(session_version=users.c.session_version)  # not the key: rows citing it go on
+    )
     db.session.execute(
         delete(AccountToken).where(
             AccountToken.user_id == user.id,
@@ -219,13 +334,32 @@ def find_token(token: str, purpose: TokenPurpose) -> AccountToken | None:
     return row
 
 
-def use_token(row: AccountToken, password: str, display_name: str | None = None) -> User:
-    """Spend a token: set the account's password (and name, for invitations).
+def use_token(row: AccountToken, password: str, display_name: str | None = None) -> User | None:
+    """Spend a token, exactly once: set the account's password (and name, for invitations).
 
-    :returns: the account, whose sessions were all revoked.
+    The token is spent by one conditional ``UPDATE`` (still unused, unexpired) before anything
+    else: of several requests using one link at once, the first takes the row (its lock on
+    PostgreSQL, the write lock on SQLite) and the others find it spent.
+
+    :returns: the account, whose sessions were all revoked; None when the token was spent,
+        withdrawn (a newer link, a password change) or expired since it was read — the caller
+        rolls back and refuses the link.
     """
+    now = utcnow()
+    spent = db.session.execute(
+        update(AccountToken)
+        .where(
+            AccountToken.id == row.id,
+            AccountToken.used_at.is_(None),
+            AccountToken.expires_at > now,
+        )
+        .values(used_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    if spent.rowcount != 1:
+        return None
+    set_committed_value(row, "used_at", now)
     user = row.user
-    row.used_at = utcnow()
     if display_name:
         user.display_name = display_name
     action = (

@@ -1,4 +1,5 @@
-"""Accounts, their one-time tokens and the record of sign-in attempts."""
+"""Accounts, their one-time tokens, the record of sign-in attempts and their locks, and ended
+browser sessions."""
 
 from __future__ import annotations
 
@@ -69,7 +70,10 @@ class User(UserMixin, db.Model):
         return self.password_hash is not None
 
     def get_id(self) -> str:
-        """Return the session identifier: the id and the session version (Flask-Login)."""
+        """Return what the session keeps of the user: the id and the session version (Flask-Login).
+
+        Each sign-in's own random id is kept beside it (see ``app.auth.sessions``).
+        """
         return f"{self.id}:{self.session_version}"
 
     def revoke_sessions(self) -> None:
@@ -111,6 +115,39 @@ class LoginAttempt(db.Model):
     ip: Mapped[str] = mapped_column(String(45), index=True)
     succeeded: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class LoginThrottle(db.Model):
+    """The lock of one e-mail address, or of one client address, that tried to sign in.
+
+    Checking an attempt against the limits and recording it is one step: the attempt first
+    writes the row of its e-mail address and the row of its client address (created when
+    missing), which holds their row locks on PostgreSQL, and the database's write lock on
+    SQLite, until the transaction ends, so concurrent attempts for one account or from one
+    address are counted one after the other. Rows unused for a day are pruned.
+    """
+
+    __tablename__ = "login_throttles"
+
+    #: SHA-256 of ``account:<e-mail>`` or ``address:<client address>`` (a fixed size whatever
+    #: was typed).
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    locked_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class EndedSession(db.Model):
+    """A browser session ended by signing out; its cookie is refused from then on.
+
+    Only the digest of the session's random id is stored. A row is kept as long as a copy of
+    the cookie could still be valid (``PERMANENT_SESSION_LIFETIME`` after the sign-out), then
+    pruned.
+    """
+
+    __tablename__ = "ended_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_hash: Mapped[str] = mapped_column(String(64), index=True)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class ApiToken(db.Model):

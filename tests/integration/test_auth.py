@@ -110,8 +110,14 @@ def test_failures_spread_over_more_than_fifteen_minutes_do_not_lock(app, client,
     assert sign_in(client, world.own.email).status_code == 302
 
 
-def test_five_failures_from_one_address_lock_that_address_for_every_account(client, world):
+def test_an_address_is_locked_for_every_account_only_at_its_own_higher_limit(
+    app, client, world, monkeypatch
+):
+    monkeypatch.setitem(app.config, "LOGIN_MAX_FAILURES_PER_ADDRESS", 8)
     for number in range(5):
+        sign_in(client, f"guess{number}@xaa.example.org", WRONG)
+    assert sign_in(app.test_client(), world.reviewer.email).status_code == 302
+    for number in range(5, 8):
         sign_in(client, f"guess{number}@xaa.example.org", WRONG)
     assert LOCKED in sign_in(client, world.reviewer.email).get_data(as_text=True)
     other_address = client.application.test_client()
