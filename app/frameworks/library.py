@@ -450,25 +450,38 @@ def _literal_problems(tree, questions) -> Iterable[str]:
                     )
 
 
+#: At most this many relevance cycles are reported (each is also a path through many questions).
+MAX_CYCLES = 100
+
+
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """Return one cycle per strongly connected knot of relevance references."""
+    """Return one cycle per strongly connected knot of relevance references.
+
+    A depth-first search with its own stack: a chain of thousands of conditions in a hostile file
+    must not exhaust Python's.
+    """
     white, grey, black = 0, 1, 2
     colour: dict[str, int] = defaultdict(int)
-    stack: list[str] = []
     found: list[list[str]] = []
-
-    def visit(node: str) -> None:
-        colour[node] = grey
-        stack.append(node)
-        for target in sorted(graph.get(node, ())):
-            if colour[target] == grey:
-                found.append(stack[stack.index(target) :])
+    for start in sorted(graph):
+        if colour[start] != white:
+            continue
+        colour[start] = grey
+        path, position = [start], {start: 0}  # the nodes being visited, and where each is
+        targets = [iter(sorted(graph.get(start, ())))]
+        while targets:
+            target = next(targets[-1], None)
+            if target is None:
+                node = path.pop()
+                del position[node]
+                colour[node] = black
+                targets.pop()
+            elif colour[target] == grey:
+                if len(found) < MAX_CYCLES:
+                    found.append(path[position[target] :])
             elif colour[target] == white:
-                visit(target)
-        stack.pop()
-        colour[node] = black
-
-    for node in sorted(graph):
-        if colour[node] == white:
-            visit(node)
+                colour[target] = grey
+                position[target] = len(path)
+                path.append(target)
+                targets.append(iter(sorted(graph.get(target, ()))))
     return found

@@ -81,6 +81,8 @@ class ShowContext:
     indicators: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     files: Mapping[str, Any] = field(default_factory=dict)
     file_url: Callable[[str], str] | None = None
+    #: The label of a file input, with the accepted types and the size limit.
+    upload_label: str = ""
 
 
 NO_CONTEXT = ShowContext()
@@ -295,6 +297,68 @@ def _text(value: Any, maximum: int, pattern: str | None = None, path: str = "") 
     return text
 
 
+# --- The JSON Schemas of values (``value_schema``) ----------------------------------------------
+# A schema describes the stored value, which ``normalise`` accepts as it is: so a value generated
+# from the schema is accepted, and a value ``normalise`` refuses is refused. Patterns are written
+# for ECMA-262 and Python alike: no ``\d``, ``.`` or ``\s`` (but in ``[\s\S]``, any character),
+# whose meanings differ.
+
+#: The whitespace ``str.strip`` removes, spelled out.
+_WS = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+#: Text as ``_text`` stores it: not blank, no whitespace at either end.
+_TEXT = rf"^[^{_WS}](?:[\s\S]*[^{_WS}])?$"
+#: The same on a single line.
+_LINE = rf"^[^{_WS}](?:[^\n]*[^{_WS}])?$"
+
+
+def _text_schema(maximum: int, *, line: bool = False) -> dict[str, Any]:
+    """Return the schema of a text ``_text`` stores (trimmed, not blank, at most ``maximum``)."""
+    return {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": maximum,
+        "pattern": _LINE if line else _TEXT,
+    }
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """Return ``schema`` that also admits null, which means unanswered."""
+    result = {**schema, "type": [schema["type"], "null"]}
+    if "enum" in schema:
+        result["enum"] = [*schema["enum"], None]
+    return result
+
+
+def _alternatives(options: Sequence[str]) -> str:
+    return options[0] if len(options) == 1 else f"(?:{'|'.join(options)})"
+
+
+def _digit_range(low: int, high: int) -> str:
+    return str(low) if low == high else f"[{low}-{high}]"
+
+
+def _any_digits(count: int) -> str:
+    return "" if count == 0 else "[0-9]" if count == 1 else f"[0-9]{{{count}}}"
+
+
+def _digits_between(low: str, high: str) -> str:
+    """Return a pattern of the digit strings of ``len(low)`` from ``low`` to ``high``."""
+    if low == high:
+        return low
+    if low == "0" * len(low) and high == "9" * len(high):
+        return _any_digits(len(low))
+    i = next(i for i, (a, b) in enumerate(zip(low, high, strict=True)) if a != b)
+    rest = len(low) - i - 1
+    from_start, to_end = low[i + 1 :] == "0" * rest, high[i + 1 :] == "9" * rest
+    first, last = int(low[i]) + (not from_start), int(high[i]) - (not to_end)
+    options = [] if from_start else [low[i] + _digits_between(low[i + 1 :], "9" * rest)]
+    if first <= last:
+        options.append(_digit_range(first, last) + _any_digits(rest))
+    if not to_end:
+        options.append(high[i] + _digits_between("0" * rest, high[i + 1 :]))
+    return low[:i] + _alternatives(options)
+
+
 class Ynpn(QuestionBase):
     """Yes / partly / no / not applicable; ``na`` names the reservation or declaration."""
 
@@ -378,14 +442,19 @@ class Ynpn(QuestionBase):
         return {"answer": "yes"} if variant == 0 else {"answer": "partly", "reference": "Art. 12"}
 
     def value_schema(self) -> dict[str, Any]:
+        return _nullable(self._answer_schema())
+
+    def _answer_schema(self) -> dict[str, Any]:
         return {
-            "type": ["object", "null"],
+            "type": "object",
             "properties": {
                 "answer": {"enum": list(YNPN)},
-                "reference": {"type": "string", "maxLength": SHORT_TEXT_MAX},
+                "reference": _text_schema(SHORT_TEXT_MAX),
             },
             "required": ["answer"],
             "additionalProperties": False,
+            "if": {"properties": {"answer": {"const": "na"}}},
+            "then": {"required": ["reference"]},
             "description": "na requires a reference naming the reservation or declaration",
         }
 
@@ -460,7 +529,10 @@ class SingleChoice(ChoiceQuestion):
         return self.choices[0 if variant == 0 else -1].value
 
     def value_schema(self) -> dict[str, Any]:
-        return {"enum": [*self.choice_values(), None]}
+        return _nullable(self._answer_schema())
+
+    def _answer_schema(self) -> dict[str, Any]:
+        return {"type": "string", "enum": list(self.choice_values())}
 
 
 class MultipleChoice(ChoiceQuestion):
@@ -521,13 +593,16 @@ class MultipleChoice(ChoiceQuestion):
         return sorted(chosen, key=order.index)
 
     def value_schema(self) -> dict[str, Any]:
+        return _nullable(self._answer_schema())
+
+    def _answer_schema(self) -> dict[str, Any]:
         schema: dict[str, Any] = {
-            "type": ["array", "null"],
+            "type": "array",
             "items": {"enum": list(self.choice_values())},
             "uniqueItems": True,
+            "minItems": max(self.validation.min or 0, 1),  # nothing chosen is no answer: null
+            "description": "stored in the order of the options",
         }
-        if self.validation.min is not None:
-            schema["minItems"] = self.validation.min
         if self.validation.max is not None:
             schema["maxItems"] = self.validation.max
         return schema
@@ -550,9 +625,16 @@ class ShortText(QuestionBase):
         return text
 
     def value_schema(self) -> dict[str, Any]:
-        schema: dict[str, Any] = {"type": ["string", "null"], "maxLength": self.maximum}
-        if self.validation.pattern:
-            schema["pattern"] = self.validation.pattern
+        return _nullable(self._answer_schema())
+
+    def _answer_schema(self) -> dict[str, Any]:
+        schema = _text_schema(self.maximum, line=True)
+        if self.validation.pattern:  # the whole text matches it (``re.fullmatch``)
+            flags = re.match(r"\(\?[aiLmsux]+\)", self.validation.pattern)
+            lead = flags.group() if flags else ""
+            end = "\n" if "x" in lead else ""  # a verbose pattern may end in a comment
+            body = self.validation.pattern[len(lead) :]
+            schema["allOf"] = [{"pattern": f"{lead}^(?:{body}{end})$"}]
         return schema
 
 
@@ -574,7 +656,7 @@ class LongText(QuestionBase):
         return _text(value, self.maximum)
 
     def value_schema(self) -> dict[str, Any]:
-        return {"type": ["string", "null"], "maxLength": self.maximum}
+        return _nullable(_text_schema(self.maximum))
 
 
 def _number(value: Any, integer: bool, path: str = "") -> Decimal | None:
@@ -611,16 +693,114 @@ class NumberQuestion(QuestionBase):
         if high is not None and number > high:
             raise AnswerError(f"Enter {_plain(high)} or less.", path)
 
-    def _range_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
-        if self.validation.min is not None:
-            schema["minimum"] = float(self.validation.min)
-        if self.validation.max is not None:
-            schema["maximum"] = float(self.validation.max)
-        return schema
+    def _bounds(self) -> tuple[Decimal, Decimal]:
+        """Return the bounds of an accepted number (``normalise`` refuses beyond 10**15)."""
+        low, high = self.validation.min, self.validation.max
+        low = -_NUMBER_LIMIT if low is None else max(low, -_NUMBER_LIMIT)
+        high = _NUMBER_LIMIT if high is None else min(high, _NUMBER_LIMIT)
+        return low, high
 
 
 def _plain(number: Decimal) -> str:
     return format(number.normalize(), "f")
+
+
+#: The largest magnitude of a number ``normalise`` accepts.
+_NUMBER_LIMIT = Decimal(10**15)
+#: Further fraction digits, if any, the last of them not 0.
+_TAIL = "(?:[0-9]*[1-9])?"
+
+
+def _split(number: Decimal) -> tuple[int, str]:
+    """Return the whole part and the fraction's digits (no trailing 0) of a number >= 0."""
+    whole, _dot, fraction = format(number, "f").partition(".")
+    return int(whole), fraction.rstrip("0")
+
+
+def _fraction_at_least(low: str) -> list[str]:
+    """Return patterns of the fraction digits ``f`` (not empty, last not 0), 0.f >= 0.low."""
+    options = [low[:i] + _digit_range(int(d) + 1, 9) + _TAIL for i, d in enumerate(low) if d != "9"]
+    return [*options, low + _TAIL]
+
+
+def _fraction_at_most(high: str) -> list[str]:
+    """Return patterns of the fraction digits ``f`` (not empty, last not 0), 0.f <= 0.high."""
+    options = []
+    for i, d in enumerate(high):
+        if i and high[i - 1] != "0":
+            options.append(high[:i])
+        if d >= "1":
+            options.append(f"{high[:i]}0[0-9]*[1-9]")
+        if d >= "2":
+            options.append(high[:i] + _digit_range(1, int(d) - 1) + _TAIL)
+    return [*options, high] if high else options
+
+
+def _fraction_between(low: str, high: str) -> tuple[list[str], bool]:
+    """Return patterns of the fraction digits from 0.low to 0.high, and whether none may be."""
+    if not low:
+        return _fraction_at_most(high), True
+    if low == high:
+        return [low], False
+    i = next((i for i, (a, b) in enumerate(zip(low, high, strict=False)) if a != b), len(low))
+    head = low[:i]
+    if i == len(low):  # high continues low
+        return [head, *(head + option for option in _fraction_at_most(high[i:]))], False
+    options = [low[: i + 1] + option for option in _fraction_at_least(low[i + 1 :])]
+    if not low[i + 1 :]:
+        options = [low[: i + 1] + _TAIL]
+    if int(high[i]) - int(low[i]) > 1:
+        options.append(head + _digit_range(int(low[i]) + 1, int(high[i]) - 1) + _TAIL)
+    options += [high[: i + 1] + option for option in ["", *_fraction_at_most(high[i + 1 :])]]
+    return options, False
+
+
+def _whole_between(low: int, high: int) -> list[str]:
+    """Return patterns of the whole numbers from ``low`` to ``high`` (>= 0), without leading 0."""
+    options, full = [], []  # full: the lengths (> 1) of which every number is in
+    for length in range(len(str(low)), len(str(high)) + 1):
+        first, last = max(low, 10 ** (length - 1) if length > 1 else 0), min(high, 10**length - 1)
+        if length > 1 and (first, last) == (10 ** (length - 1), 10**length - 1):
+            full.append(length - 1)
+        elif first <= last:
+            options.append(_digits_between(str(first), str(last)))
+    if full:
+        count = str(full[0]) if len(full) == 1 else f"{full[0]},{full[-1]}"
+        options.append(f"[1-9][0-9]{{{count}}}")
+    return options
+
+
+def _unsigned_between(low: Decimal, high: Decimal) -> list[str]:
+    """Return patterns of the texts ``_plain`` gives of the numbers from ``low`` to ``high``."""
+
+    def number(whole: str, fraction: tuple[list[str], bool]) -> str:
+        options, optional = fraction
+        if not options:
+            return whole
+        dotted = rf"\.{_alternatives(options)}"
+        return whole + (f"(?:{dotted})?" if optional else dotted)
+
+    (low_whole, low_fraction), (high_whole, high_fraction) = _split(low), _split(high)
+    if low_whole == high_whole:
+        return [number(str(low_whole), _fraction_between(low_fraction, high_fraction))]
+    anything = (["[0-9]*[1-9]"], True)
+    first = (_fraction_at_least(low_fraction), False) if low_fraction else anything
+    options = [number(str(low_whole), first)]
+    middle = _whole_between(low_whole + 1, high_whole - 1)
+    if middle:
+        options.append(number(_alternatives(middle), anything))
+    options.append(number(str(high_whole), (_fraction_at_most(high_fraction), True)))
+    return options
+
+
+def _decimal_pattern(low: Decimal, high: Decimal) -> str:
+    """Return a pattern of the texts ``_plain`` gives of the numbers from ``low`` to ``high``."""
+    options = []
+    if high >= max(low, 0):
+        options += _unsigned_between(max(low, Decimal(0)), high)
+    if low <= min(high, 0):  # "-0" is what "-0.0" is stored as
+        options += ["-" + option for option in _unsigned_between(max(-high, Decimal(0)), -low)]
+    return f"^{_alternatives(options)}$" if options else "^(?!)"
 
 
 class Integer(NumberQuestion):
@@ -642,7 +822,15 @@ class Integer(NumberQuestion):
         return None if value is None else Decimal(value)
 
     def value_schema(self) -> dict[str, Any]:
-        return self._range_schema({"type": ["integer", "null"]})
+        return _nullable(self._answer_schema())
+
+    def _answer_schema(self) -> dict[str, Any]:
+        low, high = self._bounds()
+        return {
+            "type": "integer",
+            "minimum": int(low.to_integral_value(rounding="ROUND_CEILING")),
+            "maximum": int(high.to_integral_value(rounding="ROUND_FLOOR")),
+        }
 
 
 class DecimalQuestion(NumberQuestion):
@@ -666,10 +854,17 @@ class DecimalQuestion(NumberQuestion):
         return None if value is None else Decimal(value)
 
     def value_schema(self) -> dict[str, Any]:
+        return _nullable(self._answer_schema())
+
+    def _answer_schema(self) -> dict[str, Any]:
+        low, high = self._bounds()
         return {
-            "type": ["string", "null"],
-            "pattern": r"^-?\d+(\.\d+)?$",
-            "description": "a decimal number written as text; numbers are accepted on input",
+            "type": "string",
+            "pattern": _decimal_pattern(low, high),
+            "description": (
+                f"a number from {_plain(low)} to {_plain(high)} written as text without "
+                "exponent, leading zeros or trailing fraction zeros; numbers are accepted on input"
+            ),
         }
 
 
@@ -686,6 +881,84 @@ def _date(value: Any, path: str = "") -> date | None:
         except ValueError:
             pass
     raise AnswerError("Enter a date as YYYY-MM-DD.", path)
+
+
+#: The days of each month, 29 February apart.
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+#: The last two digits of the years of a century that are divisible by 4.
+_BY_FOUR = "(?:0[48]|[2468][048]|[13579][26])"
+
+
+def _month_days(first: tuple[int, int], last: tuple[int, int]) -> str | None:
+    """Return a pattern of ``MM-DD`` from ``first`` to ``last`` (month, day), 29 February apart."""
+    months_by_days: dict[str, list[str]] = {}
+    for month in range(first[0], last[0] + 1):
+        low = first[1] if month == first[0] else 1
+        high = min(last[1] if month == last[0] else 31, _MONTH_DAYS[month - 1])
+        if low <= high:
+            days = _digits_between(f"{low:02}", f"{high:02}")
+            months_by_days.setdefault(days, []).append(f"{month:02}")
+    options = [f"{_alternatives(months)}-{days}" for days, months in months_by_days.items()]
+    return _alternatives(options) if options else None
+
+
+def _leap_years(first: int, last: int) -> list[str]:
+    """Return patterns of the leap years from ``first`` to ``last`` (within 1 to 9999)."""
+    full = [
+        century
+        for century in range(first // 100, last // 100 + 1)
+        if first <= max(century * 100, 1) and century * 100 + 99 <= last
+    ]
+    options, spans = [], [(first, last)]
+    if full:
+        options.append(_digits_between(f"{full[0]:02}", f"{full[-1]:02}") + _BY_FOUR)
+        centuries = [f"{century:02}" for century in full if century % 4 == 0 and century]
+        if len(centuries) == 24:
+            options.append(f"{_BY_FOUR}00")
+        elif centuries:
+            options.append(f"{_alternatives(centuries)}00")
+        spans = [(first, full[0] * 100 - 1), (full[-1] * 100 + 100, last)]
+    for low, high in spans:  # the years of centuries only partly in range, at most 2 * 25
+        options += [
+            f"{year:04}"
+            for year in range(low, high + 1)
+            if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+        ]
+    return options
+
+
+def _date_pattern(low: date | None, high: date | None) -> str:
+    """Return a pattern of the ISO dates (real ones only) from ``low`` to ``high``."""
+    low, high = low or date.min, high or date.max
+    if low > high:
+        return "^(?!)"
+    start, end = (low.month, low.day), (high.month, high.day)
+    spans = [(f"{low.year:04}", start, end)]  # years, first (month, day), last (month, day)
+    if low.year < high.year:
+        first, last = low.year + (start != (1, 1)), high.year - (end != (12, 31))
+        spans = [] if start == (1, 1) else [(f"{low.year:04}", start, (12, 31))]
+        if first <= last:
+            spans.append((_digits_between(f"{first:04}", f"{last:04}"), (1, 1), (12, 31)))
+        if end != (12, 31):
+            spans.append((f"{high.year:04}", (1, 1), end))
+    options = [
+        f"{years}-{days}" for years, first, last in spans if (days := _month_days(first, last))
+    ]
+    leap = _leap_years(low.year + (start > (2, 29)), high.year - (end < (2, 29)))
+    if leap:
+        options.append(f"{_alternatives(leap)}-02-29")
+    return f"^{_alternatives(options)}$" if options else "^(?!)"
+
+
+def _date_schema(low: date | None = None, high: date | None = None) -> dict[str, Any]:
+    limits = f" from {low.isoformat()}" if low else ""
+    limits += f" until {high.isoformat()}" if high else ""
+    return {
+        "type": "string",
+        "format": "date",
+        "pattern": _date_pattern(low, high),
+        "description": f"a date written YYYY-MM-DD{limits}",
+    }
 
 
 class DateQuestion(QuestionBase):
@@ -716,7 +989,10 @@ class DateQuestion(QuestionBase):
         return day.isoformat()
 
     def value_schema(self) -> dict[str, Any]:
-        return {"type": ["string", "null"], "format": "date"}
+        return _nullable(self._answer_schema())
+
+    def _answer_schema(self) -> dict[str, Any]:
+        return _date_schema(self.validation.min, self.validation.max)
 
 
 URL_PATTERN = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
@@ -841,19 +1117,39 @@ class LegalCitation(QuestionBase):
         return STAGES
 
     def value_schema(self) -> dict[str, Any]:
-        text = {"type": "string"}
+        return _nullable(self._answer_schema())
+
+    def _answer_schema(self) -> dict[str, Any]:
         return {
-            "type": ["object", "null"],
+            "type": "object",
             "properties": {
-                "instrument": {**text, "maxLength": 300},
-                "article": {**text, "maxLength": 100},
-                "in_force_date": {**text, "format": "date"},
+                "instrument": _text_schema(300),
+                "article": _text_schema(100),
+                "in_force_date": _date_schema(),
                 "stage": {"enum": list(STAGES)},
-                "link": {**text, "format": "uri", "maxLength": 2000},
+                "link": {**_text_schema(2000), "pattern": _LINK},
             },
             "required": ["stage"],
             "additionalProperties": False,
+            "allOf": [
+                {
+                    "if": {"properties": {"stage": {"enum": [s for s in STAGES if s != "none"]}}},
+                    "then": {"required": ["instrument"]},
+                },
+                {
+                    "if": {"properties": {"stage": {"const": "in_force"}}},
+                    "then": {"required": ["in_force_date"]},
+                },
+            ],
+            "description": (
+                "every stage but none names the instrument; in_force gives the date of entry "
+                "into force; the link is a web address starting with http:// or https://"
+            ),
         }
+
+
+#: ``URL_PATTERN`` on a trimmed text.
+_LINK = rf"^[hH][tT][tT][pP][sS]?://[^{_WS}/$.?#][^{_WS}]*$"
 
 
 PHONE_PATTERN = r"^\+?[0-9][0-9 ()./-]{3,40}$"
@@ -939,15 +1235,50 @@ class Contact(QuestionBase):
         return self.normalise({"unit": unit, "phone": f"+1 555 010{variant}"})
 
     def value_schema(self) -> dict[str, Any]:
-        properties = {field: {"type": "string", "maxLength": 300} for field in self.FIELDS}
-        properties["phone"]["pattern"] = PHONE_PATTERN
-        properties["email"]["format"] = "email"
+        return _nullable(self._answer_schema())
+
+    def _answer_schema(self) -> dict[str, Any]:
+        properties = {field: _text_schema(300) for field in self.FIELDS}
+        properties["phone"] = {"type": "string", "pattern": _PHONE}
+        properties["email"] = {
+            "type": "string",
+            "maxLength": 254,
+            "pattern": _EMAIL,
+            "description": "the addresses described are those in ASCII characters",
+        }
         return {
-            "type": ["object", "null"],
+            "type": "object",
             "properties": properties,
             "required": ["unit"],
             "additionalProperties": False,
         }
+
+
+#: ``PHONE_PATTERN`` on a trimmed text.
+_PHONE = r"^\+?[0-9][0-9 ()./-]{2,39}[0-9()./-]$"
+
+
+def _label(last: str) -> str:
+    """Return a pattern of a domain label (at most 63, no "--" 3rd and 4th) ending in ``last``."""
+    a, h = "[A-Za-z0-9]", "[A-Za-z0-9-]"
+    longer = f"{a}{h}{a}{h}{{0,59}}{last}|{a}{h}-(?:{last}|{a}{h}{{0,58}}{last})"
+    return f"(?:{last}|{a}{h}?{last}|{longer})"
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{letter.lower()}{letter.upper()}]" for letter in word)
+
+
+_SPECIAL_USE = "|".join(
+    _any_case(name) for name in ("arpa", "invalid", "local", "localhost", "onion", "test")
+)
+#: The ASCII e-mail addresses ``email_validator`` accepts without checking deliverability:
+#: a dot-atom local part; labels of letters, digits and inner hyphens; a top-level domain that
+#: ends with a letter and is not a special-use one.
+_EMAIL = (
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    rf"@(?:{_label('[A-Za-z0-9]')}\.)+(?!(?:{_SPECIAL_USE})$){_label('[A-Za-z]')}$"
+)
 
 
 class Column(Strict):
@@ -1110,18 +1441,21 @@ class Table(QuestionBase):
         return self.normalise([row])
 
     def value_schema(self) -> dict[str, Any]:
-        properties = {}
-        for column in self.columns:
-            cell = column.question.value_schema()
-            properties[column.id] = cell
+        return _nullable(self._answer_schema())
+
+    def _answer_schema(self) -> dict[str, Any]:
         return {
-            "type": ["array", "null"],
+            "type": "array",
             "items": {
                 "type": "object",
-                "properties": properties,
+                "properties": {
+                    column.id: column.question._answer_schema() for column in self.columns
+                },
                 "required": [column.id for column in self.columns if column.required],
                 "additionalProperties": False,
+                "minProperties": 1,  # an empty row is no row
             },
+            "minItems": 1,  # no row is no answer: null
             "maxItems": self.validation.max_rows or 1000,
         }
 
@@ -1194,10 +1528,16 @@ class Evidence(QuestionBase):
         return list(value) or None
 
     def value_schema(self) -> dict[str, Any]:
+        return _nullable(self._answer_schema())
+
+    def _answer_schema(self) -> dict[str, Any]:
+        item = {"type": "string", "pattern": EVIDENCE_ID_PATTERN, "minLength": 32, "maxLength": 32}
         return {
-            "type": ["array", "null"],
-            "items": {"type": "string", "pattern": EVIDENCE_ID_PATTERN},
+            "type": "array",
+            "items": item,  # the lengths keep Python's "$" from admitting a final newline
             "uniqueItems": True,
+            "minItems": 1,  # no file is no answer: null
+            "description": "the ids of files uploaded to this assessment",
         }
 
 
@@ -1302,10 +1642,14 @@ class IndicatorChecklist(QuestionBase):
         return tuple(self.indicators)
 
     def value_schema(self) -> dict[str, Any]:
+        return _nullable(self._answer_schema())
+
+    def _answer_schema(self) -> dict[str, Any]:
         return {
-            "type": ["array", "null"],
+            "type": "array",
             "items": {"enum": list(self.indicators)},
             "uniqueItems": True,
+            "description": "an empty list means none of these yet; stored in the listed order",
         }
 
 

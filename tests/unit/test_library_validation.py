@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import textwrap
+import time
+import tracemalloc
 
 import pytest
+import yaml
 
+from app.frameworks import source
 from app.frameworks.library import read_library
 
 ALPHA = textwrap.dedent("""\
@@ -313,3 +317,128 @@ def test_a_missing_file_and_a_file_of_unknown_kind(tmp_path):
             f"{tmp_path / 'other.yaml'}:1: kind: kind must be 'framework' or 'questionnaire'",
         ]
     )
+
+
+# --- Hostile files: one problem at its line, in bounded time and memory, never a traceback ---
+
+
+def billion_laughs() -> str:
+    """Ten levels of nine aliases each: a billion "lol"s once expanded, 1 KB as written."""
+    lines = ["kind: questionnaire", "a: &a [" + ", ".join(['"lol"'] * 9) + "]"]
+    for level in range(1, 10):
+        previous, name = chr(96 + level), chr(97 + level)
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+DEEP = 10_000
+# (text, line, part of the message)
+HOSTILE = {
+    "self_referencing_alias": (
+        "kind: questionnaire\nid: &me [*me]\n", 2, "YAML aliases (*me) are not allowed"),
+    "alias_to_its_own_mapping": (
+        "kind: questionnaire\nsections: &s\n  - id: a\n    questions: *s\n", 4,
+        "YAML aliases (*s) are not allowed"),
+    "billion_laughs": (billion_laughs(), 3, "YAML aliases (*a) are not allowed"),
+    # libyaml stops flow lists at 1000 levels ("exceeded maximum nesting depth"); else we do
+    "deep_flow_lists": (
+        "kind: questionnaire\nid: " + "[" * DEEP + "]" * DEEP + "\n", 2, "nest"),
+    "deep_flow_mappings": (
+        "kind: questionnaire\nid: " + "{a: " * DEEP + "b" + "}" * DEEP + "\n", 2,
+        "the data nests more than 50 levels deep"),
+    "deep_block_lists": (
+        "kind: questionnaire\nid:\n" + "- " * DEEP + "a\n", 3,
+        "the data nests more than 50 levels deep"),
+    "file_over_5_mb": (
+        "kind: questionnaire\nid: x\n# " + "x" * 5_100_000 + "\n", 1,
+        "the file is too large (5.1 MB; at most 5 MB)"),
+    "two_documents": ("kind: questionnaire\n---\nkind: framework\n", 2, "more than one YAML document"),
+    "list_as_key": ("kind: questionnaire\n? [a, b]\n: c\n", 2, "found unhashable key"),
+}  # fmt: skip
+
+
+def read_measured(path):
+    """Return the library read from ``path``, the seconds and the peak memory it took."""
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        library = read_library([path])
+        return library, time.perf_counter() - started, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.fixture(params=["libyaml", "pure_python"])
+def loader(request, monkeypatch):
+    """Read with libyaml (when PyYAML has it, as its wheels do) and with PyYAML's own parser."""
+    if request.param == "pure_python":
+        monkeypatch.setattr(source, "SafeLoader", yaml.SafeLoader)
+    return request.param
+
+
+@pytest.mark.parametrize(("text", "line", "message"), HOSTILE.values(), ids=HOSTILE.keys())
+def test_a_hostile_file_is_one_problem_in_bounded_time_and_memory(
+    loader, tmp_path, text, line, message
+):
+    path = tmp_path / "hostile.yaml"
+    path.write_text(text)
+    library, seconds, peak = read_measured(path)
+    problem = only_problem(library)
+    assert problem.startswith(f"{path}:{line}: (file): ") and message in problem, problem
+    assert seconds < 10, seconds  # generous for a shared machine: unbounded reading takes minutes
+    assert peak < 200_000_000, peak
+
+
+@pytest.mark.parametrize(("text", "line", "message"), HOSTILE.values(), ids=HOSTILE.keys())
+def test_validate_answers_a_hostile_file_with_file_line_message_and_status_1(
+    runner, tmp_path, text, line, message
+):
+    path = tmp_path / "hostile.yaml"
+    path.write_text(text)
+    result = runner.invoke(args=["questionnaires", "validate", str(path)])
+    assert result.exit_code == 1, result.output
+    first = result.output.splitlines()[0]
+    assert first.startswith(f"{path}:{line}: ") and message in first, first
+    assert "Traceback" not in result.output and "1 problem(s) found." in result.output
+
+
+def test_load_refuses_a_hostile_file_and_loads_nothing(runner, tmp_path):
+    path = tmp_path / "laughs.yaml"
+    path.write_text(billion_laughs())
+    result = runner.invoke(args=["questionnaires", "load", str(path)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"{path}:3: (file): YAML aliases (*a) are not allowed")
+    assert "nothing was loaded" in result.output
+
+
+def test_the_shipped_files_use_no_alias_and_nest_little():
+    from tests.conftest import QUESTIONNAIRES
+
+    for path in sorted(QUESTIONNAIRES.glob("*.yaml")):
+        text = path.read_text()
+        assert source.read(path).problems == []
+        assert len(text.encode()) < source.MAX_FILE_BYTES / 5
+
+
+def test_a_file_of_too_many_values_is_refused_at_the_value_past_the_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(source, "MAX_NODES", 1000)
+    path = tmp_path / "many.yaml"
+    path.write_text("kind: questionnaire\nitems:\n" + "- a\n" * 2000)
+    problem = only_problem(read_library([path]))
+    # values: the document's mapping, "kind", "questionnaire", "items", the list, then the items
+    assert problem == f"{path}:998: (file): the file holds more than 1,000 values"
+
+
+def test_a_long_chain_of_relevance_conditions_is_checked_without_recursion(tmp_path):
+    count = 3000  # each question is relevant on the next: a depth-first search 3000 deep
+    chain = "".join(
+        f"      - id: chain.q{index:05}\n        type: long_text\n"
+        f"        label: {{en: Step, fr: Étape}}\n"
+        + (f'        relevant: "answered(chain.q{index + 1:05})"\n' if index + 1 < count else "")
+        for index in range(count)
+    )
+    section = "  - id: chain\n    title: {en: Chain, fr: Chaîne}\n    questions:\n" + chain
+    assert library_from(tmp_path, questionnaire=QUESTIONNAIRE + section).problems == []
+    closed = QUESTIONNAIRE + section + '        relevant: "answered(chain.q00000)"\n'
+    problem = only_problem(library_from(tmp_path, questionnaire=closed))
+    assert "relevance conditions form a cycle: chain.q00000 → chain.q00001 → " in problem
