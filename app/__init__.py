@@ -45,8 +45,10 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     from app import cli, errors, i18n
+    from app.core import headers
 
     errors.register(app)
+    headers.register(app)
     i18n.register(app)
     cli.register(app)
     return app

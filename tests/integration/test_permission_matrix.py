@@ -38,6 +38,7 @@ API_VIEW_OWN = row(401, 200, 404, 200, 200, 200)
 MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/"): SIGNED_IN,
     ("GET", "/healthz"): EVERYONE,
+    ("GET", "/favicon.ico"): EVERYONE,
     ("POST", "/language"): row(302, 302, 302, 302, 302, 302),
     ("GET", "/account"): SIGNED_IN,
     ("POST", "/account"): SIGNED_IN,  # 200: the empty form comes back with its errors
