@@ -286,14 +286,21 @@ def _text(value: Any, maximum: int, pattern: str | None = None, path: str = "") 
     if value is None:
         return None
     if not isinstance(value, (str, int, float, Decimal)) or isinstance(value, bool):
-        raise AnswerError("Enter text.", path)
+        raise AnswerError(_l("Enter text."), path)
     text = str(value).replace("\r\n", "\n").strip()
     if not text:
         return None
     if len(text) > maximum:
-        raise AnswerError(f"Use at most {maximum} characters (this has {len(text)}).", path)
+        raise AnswerError(
+            _l(
+                "Use at most %(maximum)d characters (this has %(length)d).",
+                maximum=maximum,
+                length=len(text),
+            ),
+            path,
+        )
     if pattern and not re.fullmatch(pattern, text):
-        raise AnswerError("The text does not have the expected form.", path)
+        raise AnswerError(_l("The text does not have the expected form."), path)
     return text
 
 
@@ -376,21 +383,23 @@ class Ynpn(QuestionBase):
         if isinstance(value, str):
             value = {"answer": value}
         if not isinstance(value, dict):
-            raise AnswerError("Choose yes, partly, no or not applicable.")
+            raise AnswerError(_l("Choose yes, partly, no or not applicable."))
         unknown = set(value) - {"answer", "reference"}
         if unknown:
-            raise AnswerError(f"Unknown field {sorted(unknown)[0]!r}.", sorted(unknown)[0])
+            raise AnswerError(
+                _l("Unknown field “%(name)s”.", name=sorted(unknown)[0]), sorted(unknown)[0]
+            )
         answer = value.get("answer")
         if answer in (None, ""):
             if _text(value.get("reference"), SHORT_TEXT_MAX):
-                raise AnswerError("Choose yes, partly, no or not applicable.", "answer")
+                raise AnswerError(_l("Choose yes, partly, no or not applicable."), "answer")
             return None
         if answer not in YNPN:
-            raise AnswerError("Choose yes, partly, no or not applicable.", "answer")
+            raise AnswerError(_l("Choose yes, partly, no or not applicable."), "answer")
         reference = _text(value.get("reference"), SHORT_TEXT_MAX, path="reference")
         if answer == "na" and not reference:
             raise AnswerError(
-                "Name the reservation or declaration, or say why this does not apply.",
+                _l("Name the reservation or declaration, or say why this does not apply."),
                 "reference",
             )
         return {"answer": answer, "reference": reference} if reference else {"answer": answer}
@@ -497,7 +506,11 @@ class ChoiceQuestion(QuestionBase):
     def _check(self, value: Any, path: str = "") -> str:
         if not isinstance(value, str) or value not in self.choice_values():
             raise AnswerError(
-                f"Choose one of the options ({', '.join(self.choice_values())}).", path
+                _l(
+                    "Choose one of the options (%(options)s).",
+                    options=", ".join(self.choice_values()),
+                ),
+                path,
             )
         return value
 
@@ -579,16 +592,16 @@ class MultipleChoice(ChoiceQuestion):
         if isinstance(value, str):
             value = [value] if value else []
         if not isinstance(value, list):
-            raise AnswerError("Choose any of the options.")
+            raise AnswerError(_l("Choose any of the options."))
         chosen = [self._check(item, str(index)) for index, item in enumerate(value)]
         if len(set(chosen)) != len(chosen):
-            raise AnswerError("An option is chosen twice.")
+            raise AnswerError(_l("An option is chosen twice."))
         if not chosen:
             return None
         if self.validation.min is not None and len(chosen) < self.validation.min:
-            raise AnswerError(f"Choose at least {self.validation.min} options.")
+            raise AnswerError(_l("Choose at least %(num)d options.", num=self.validation.min))
         if self.validation.max is not None and len(chosen) > self.validation.max:
-            raise AnswerError(f"Choose at most {self.validation.max} options.")
+            raise AnswerError(_l("Choose at most %(num)d options.", num=self.validation.max))
         order = self.choice_values()
         return sorted(chosen, key=order.index)
 
@@ -621,7 +634,7 @@ class ShortText(QuestionBase):
     def normalise(self, value: Any) -> str | None:
         text = _text(value, self.maximum, self.validation.pattern)
         if text is not None and "\n" in text:
-            raise AnswerError("Use a single line.")
+            raise AnswerError(_l("Use a single line."))
         return text
 
     def value_schema(self) -> dict[str, Any]:
@@ -663,17 +676,19 @@ def _number(value: Any, integer: bool, path: str = "") -> Decimal | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
-        raise AnswerError("Enter a number.", path)
+        raise AnswerError(_l("Enter a number."), path)
     if isinstance(value, float):
         value = repr(value)
     try:
         number = Decimal(str(value).strip().replace(" ", "").replace("\u00a0", ""))
     except InvalidOperation:
-        raise AnswerError("Enter a whole number." if integer else "Enter a number.", path) from None
+        raise AnswerError(
+            _l("Enter a whole number.") if integer else _l("Enter a number."), path
+        ) from None
     if not number.is_finite():
-        raise AnswerError("Enter a number.", path)
+        raise AnswerError(_l("Enter a number."), path)
     if integer and number != number.to_integral_value():
-        raise AnswerError("Enter a whole number.", path)
+        raise AnswerError(_l("Enter a whole number."), path)
     return number
 
 
@@ -689,9 +704,9 @@ class NumberQuestion(QuestionBase):
     def _range(self, number: Decimal, path: str = "") -> None:
         low, high = self.validation.min, self.validation.max
         if low is not None and number < low:
-            raise AnswerError(f"Enter {_plain(low)} or more.", path)
+            raise AnswerError(_l("Enter %(number)s or more.", number=_plain(low)), path)
         if high is not None and number > high:
-            raise AnswerError(f"Enter {_plain(high)} or less.", path)
+            raise AnswerError(_l("Enter %(number)s or less.", number=_plain(high)), path)
 
     def _bounds(self) -> tuple[Decimal, Decimal]:
         """Return the bounds of an accepted number (``normalise`` refuses beyond 10**15)."""
@@ -815,7 +830,7 @@ class Integer(NumberQuestion):
             return None
         self._range(number)
         if abs(number) > 10**15:
-            raise AnswerError("The number is too large.")
+            raise AnswerError(_l("The number is too large."))
         return int(number)
 
     def comparable(self, value: Any) -> Any:
@@ -847,7 +862,7 @@ class DecimalQuestion(NumberQuestion):
             return None
         self._range(number)
         if abs(number) > 10**15:
-            raise AnswerError("The number is too large.")
+            raise AnswerError(_l("The number is too large."))
         return _plain(number)
 
     def comparable(self, value: Any) -> Any:
@@ -879,8 +894,15 @@ def _date(value: Any, path: str = "") -> date | None:
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
-            pass
-    raise AnswerError("Enter a date as YYYY-MM-DD.", path)
+            if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip()):
+                raise AnswerError(
+                    _l(
+                        "%(date)s does not exist: check the day and the month.",
+                        date=value.strip(),
+                    ),
+                    path,
+                ) from None
+    raise AnswerError(_l("Enter a date as YYYY-MM-DD."), path)
 
 
 #: The days of each month, 29 February apart.
@@ -983,9 +1005,11 @@ class DateQuestion(QuestionBase):
         if day is None:
             return None
         if self.validation.min and day < self.validation.min:
-            raise AnswerError(f"Enter {self.validation.min.isoformat()} or later.")
+            raise AnswerError(_l("Enter %(date)s or later.", date=self.validation.min.isoformat()))
         if self.validation.max and day > self.validation.max:
-            raise AnswerError(f"Enter {self.validation.max.isoformat()} or earlier.")
+            raise AnswerError(
+                _l("Enter %(date)s or earlier.", date=self.validation.max.isoformat())
+            )
         return day.isoformat()
 
     def value_schema(self) -> dict[str, Any]:
@@ -1080,11 +1104,11 @@ class LegalCitation(QuestionBase):
         if value is None:
             return None
         if not isinstance(value, dict):
-            raise AnswerError("Give the citation's fields.")
+            raise AnswerError(_l("Give the citation's fields."))
         unknown = set(value) - set(self.FIELDS)
         if unknown:
             field = sorted(unknown)[0]
-            raise AnswerError(f"Unknown field {field!r}.", field)
+            raise AnswerError(_l("Unknown field “%(name)s”.", name=field), field)
         result = {
             "instrument": _text(value.get("instrument"), 300, path="instrument"),
             "article": _text(value.get("article"), 100, path="article"),
@@ -1094,18 +1118,19 @@ class LegalCitation(QuestionBase):
         stage = value.get("stage") or None
         if stage is None:
             if any(result.values()) or in_force:
-                raise AnswerError("Choose the legislative stage.", "stage")
+                raise AnswerError(_l("Choose the legislative stage."), "stage")
             return None
         if stage not in STAGES:
             raise AnswerError(
-                "Choose the legislative stage: none, draft, tabled, adopted or in force.", "stage"
+                _l("Choose the legislative stage: none, draft, tabled, adopted or in force."),
+                "stage",
             )
         if stage != "none" and not result["instrument"]:
-            raise AnswerError("Name the law or instrument.", "instrument")
+            raise AnswerError(_l("Name the law or instrument."), "instrument")
         if stage == "in_force" and not in_force:
-            raise AnswerError("Give the date of entry into force.", "in_force_date")
+            raise AnswerError(_l("Give the date of entry into force."), "in_force_date")
         if result["link"] and not URL_PATTERN.match(result["link"]):
-            raise AnswerError("Give a web address starting with http:// or https://.", "link")
+            raise AnswerError(_l("Give a web address starting with http:// or https://."), "link")
         result["in_force_date"] = in_force.isoformat() if in_force else None
         result["stage"] = stage
         return {key: result[key] for key in self.FIELDS if result[key] is not None}
@@ -1175,19 +1200,19 @@ class Contact(QuestionBase):
         if value is None:
             return None
         if not isinstance(value, dict):
-            raise AnswerError("Give the contact's fields.")
+            raise AnswerError(_l("Give the contact's fields."))
         unknown = set(value) - set(self.FIELDS)
         if unknown:
             field = sorted(unknown)[0]
-            raise AnswerError(f"Unknown field {field!r}.", field)
+            raise AnswerError(_l("Unknown field “%(name)s”.", name=field), field)
         result = {field: _text(value.get(field), 300, path=field) for field in self.FIELDS}
         if not any(result.values()):
             return None
         if not result["unit"]:
-            raise AnswerError("Name the unit or office.", "unit")
+            raise AnswerError(_l("Name the unit or office."), "unit")
         if result["phone"] and not re.fullmatch(PHONE_PATTERN, result["phone"]):
             raise AnswerError(
-                "Give a phone number in international form, e.g. +33 1 23 45 67 89.", "phone"
+                _l("Give a phone number in international form, e.g. +33 1 23 45 67 89."), "phone"
             )
         if result["email"]:
             try:
@@ -1195,7 +1220,7 @@ class Contact(QuestionBase):
                     result["email"], check_deliverability=False
                 ).normalized
             except EmailNotValidError:
-                raise AnswerError("Give a valid e-mail address.", "email") from None
+                raise AnswerError(_l("Give a valid e-mail address."), "email") from None
         return {key: text for key, text in result.items() if text}
 
     @classmethod
@@ -1334,33 +1359,48 @@ class Table(QuestionBase):
         if value is None:
             return None
         if not isinstance(value, list):
-            raise AnswerError("Give the table as a list of rows.")
+            raise AnswerError(_l("Give the table as a list of rows."))
         limit = self.validation.max_rows or 1000
         columns = {column.id: column for column in self.columns}
         rows = []
         for index, row in enumerate(value):
             if not isinstance(row, dict):
-                raise AnswerError("Each row is a set of named cells.", str(index))
+                raise AnswerError(_l("Each row is a set of named cells."), str(index))
             unknown = set(row) - set(columns)
             if unknown:
                 name = sorted(unknown)[0]
-                raise AnswerError(f"Unknown column {name!r}.", f"{index}.{name}")
+                raise AnswerError(_l("Unknown column “%(name)s”.", name=name), f"{index}.{name}")
             cells = {}
             for column_id, column in columns.items():
                 try:
                     cell = column.question.normalise(row.get(column_id))
                 except AnswerError as error:
-                    raise AnswerError(error.message, f"{index}.{column_id}") from None
+                    raise AnswerError(
+                        _l(
+                            "Row %(row)d, %(column)s: %(problem)s",
+                            row=index + 1,
+                            column=localized(column.label),
+                            problem=error.message,
+                        ),
+                        f"{index}.{column_id}",
+                    ) from None
                 if cell is not None:
                     cells[column_id] = cell
             if not cells:
                 continue  # an empty row is no row
             for column_id, column in columns.items():
                 if column.required and column_id not in cells:
-                    raise AnswerError("This cell is required.", f"{index}.{column_id}")
+                    raise AnswerError(
+                        _l(
+                            "Row %(row)d, %(column)s: this cell is required.",
+                            row=index + 1,
+                            column=localized(column.label),
+                        ),
+                        f"{index}.{column_id}",
+                    )
             rows.append(cells)
         if len(rows) > limit:
-            raise AnswerError(f"Give at most {limit} rows.")
+            raise AnswerError(_l("Give at most %(num)d rows.", num=limit))
         return rows or None
 
     def from_form(self, form: Any) -> Any:
@@ -1519,12 +1559,12 @@ class Evidence(QuestionBase):
         if value is None:
             return None
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise AnswerError("Give a list of evidence file ids.")
+            raise AnswerError(_l("Give a list of evidence file ids."))
         for index, item in enumerate(value):
             if not re.fullmatch(EVIDENCE_ID_PATTERN, item):
-                raise AnswerError("Not an evidence file id.", str(index))
+                raise AnswerError(_l("Not an evidence file id."), str(index))
         if len(set(value)) != len(value):
-            raise AnswerError("A file is attached twice.")
+            raise AnswerError(_l("A file is attached twice."))
         return list(value) or None
 
     def value_schema(self) -> dict[str, Any]:
@@ -1627,12 +1667,14 @@ class IndicatorChecklist(QuestionBase):
         if value is None:
             return None
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise AnswerError("Tick the indicators that are met.")
+            raise AnswerError(_l("Tick the indicators that are met."))
         for index, item in enumerate(value):
             if item not in self.indicators:
-                raise AnswerError(f"{item!r} is not an indicator of this question.", str(index))
+                raise AnswerError(
+                    _l("“%(item)s” is not an indicator of this question.", item=item), str(index)
+                )
         if len(set(value)) != len(value):
-            raise AnswerError("An indicator is ticked twice.")
+            raise AnswerError(_l("An indicator is ticked twice."))
         return sorted(value, key=self.indicators.index)
 
     def is_answered(self, value: Any) -> bool:
