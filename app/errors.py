@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from app.core.permissions import who_may_grant
 from app.extensions import db
 
 
@@ -41,7 +43,13 @@ def register(app: Flask) -> None:
             return {"error": {"status": code, "message": error.description}}, code
         title = _titles().get(code, error.name)
         message = error.description if _is_custom(error) else None
-        response = render_template("error.html", code=code, title=title, message=message)
+        response = render_template(
+            "error.html",
+            code=code,
+            title=title,
+            message=message,
+            ask=who_may_grant(current_user),
+        )
         return response, code
 
     @app.errorhandler(Exception)

@@ -123,6 +123,14 @@ def require_assessment_access(user: User, assessment: Assessment) -> None:
         abort(404)
 
 
+def who_may_grant(user: User) -> str:
+    """Return whom ``user`` should ask for what their role does not allow: ``admin`` for
+    coordinators (only administrators are above them), else ``staff``."""
+    if is_signed_in(user) and user.role in (Role.COORDINATOR, Role.ADMIN):
+        return "admin"
+    return "staff"
+
+
 def can_view_audit(user: User) -> bool:
     """Only admins read the audit trail."""
     return is_signed_in(user) and user.role is Role.ADMIN

@@ -187,3 +187,16 @@ def test_countries_read_and_sort_as_the_user_reads_them(app, client, runner, wor
     assert french.index("Égypte") < french.index("Érythrée") < french.index("Espagne")
     form = client.get("/cycles/new").get_data(as_text=True)
     assert form.index("Îles Åland (ALA)") < form.index("Irlande (IRL)")  # among the I's of Europe
+
+
+def test_a_refused_coordinator_is_sent_to_an_administrator_not_to_a_coordinator(client, world):
+    sign_in(client, world.coordinator.email)
+    response = client.get("/admin/audit")
+    assert response.status_code == 403
+    page = response.get_data(as_text=True)
+    assert "Ask an administrator" in page and "Ask a coordinator" not in page
+    reviewer = client.application.test_client()
+    sign_in(reviewer, world.reviewer.email)
+    assert "Ask a coordinator or an administrator" in reviewer.get("/admin/audit").get_data(
+        as_text=True
+    )
