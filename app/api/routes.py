@@ -151,6 +151,19 @@ def _answer_json(answer) -> dict | None:
     }
 
 
+#: Value schemas by (questionnaire version, question id): a version never changes, and building
+#: the schemas of a whole questionnaire costs more than the rest of the response.
+_schemas: dict[tuple[str, str], dict] = {}
+
+
+def _value_schema(content_hash: str, question) -> dict:
+    key = (content_hash, question.id)
+    schema = _schemas.get(key)
+    if schema is None:
+        schema = _schemas[key] = question.value_schema()
+    return schema
+
+
 def _question_json(question, state, context: ShowContext) -> dict:
     return {
         "id": question.id,
@@ -161,7 +174,9 @@ def _question_json(question, state, context: ShowContext) -> dict:
         "relevant": question.relevant,
         "visible": state.visible[question.id],
         "evidences": question.evidences,
-        "value_schema": question.value_schema(),
+        "value_schema": _value_schema(
+            state.assessment.questionnaire_version.content_hash, question
+        ),
         "answer": _answer_json(state.answers.get(question.id)),
         **question.describe(context),
     }
