@@ -91,7 +91,11 @@ def test_error_pages_carry_them_too(app, client, database_url):
         raise RuntimeError("boom")
 
     failing.logger.disabled = True  # the traceback is expected
-    response = failing.test_client().get("/boom")
+    try:
+        response = failing.test_client().get("/boom")
+    finally:
+        with failing.app_context():
+            db.engine.dispose()  # close its connections now, not when collected
     assert response.status_code == 500
     assert_security_headers(response)
 
@@ -99,8 +103,12 @@ def test_error_pages_carry_them_too(app, client, database_url):
 def test_production_adds_strict_transport_security(app, database_url):
     production = create_app("production", SECRET_KEY="x" * 64, SQLALCHEMY_DATABASE_URI=database_url)
     client = production.test_client()
-    for path in ("/auth/login", "/healthz", "/no-such-page", "/static/css/app.css"):
-        check(client, path, base_url="https://catf.test", production=True)
+    try:
+        for path in ("/auth/login", "/healthz", "/no-such-page", "/static/css/app.css"):
+            check(client, path, base_url="https://catf.test", production=True)
+    finally:
+        with production.app_context():
+            db.engine.dispose()  # close its connections now, not when collected
 
 
 def test_evidence_downloads_are_sandboxed(app, client, world, assessments):
