@@ -274,3 +274,26 @@ PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 )
+
+
+def together(actions) -> list:
+    """Run each action in its own thread, released at the same moment by a barrier; return their
+    results (an exception is a result, so that a crash is reported rather than a hang)."""
+    import threading
+
+    barrier = threading.Barrier(len(actions))
+    results: list = [None] * len(actions)
+
+    def run(index, action):
+        barrier.wait()
+        try:
+            results[index] = action()
+        except Exception as error:
+            results[index] = error
+
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results

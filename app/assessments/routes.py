@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from urllib.parse import urlsplit
 
@@ -119,6 +120,28 @@ def _country_groups(form: CycleForm, countries: list[Country]) -> list[tuple[str
     ]
 
 
+def _save_cycle(form: CycleForm, versions, countries, step):
+    """Run ``step`` (create or update) with the form's values and commit; on a refusal, put the
+    message next to its field and return None."""
+    chosen = set(form.countries.data)
+    version = next(v for v in versions if str(v.id) == form.questionnaire_version.data)
+    try:
+        result = step(
+            form.name.data,
+            version,
+            form.deadline.data,
+            [c for c in countries if c.code in chosen],
+            carry_over=form.carry_over.data,
+            user=current_user,
+        )
+    except ServiceError as error:
+        db.session.rollback()
+        getattr(form, error.field or "name").errors.append(str(error.message))
+        return None
+    db.session.commit()
+    return result if result is not None else True
+
+
 def _cycle_page(template: str, form: CycleForm, countries, **context):
     return render_template(
         template,
@@ -137,24 +160,10 @@ def new_cycle():
     if request.method == "GET":
         form.countries.data = [c.code for c in countries if c.participating]
     if form.validate_on_submit():
-        chosen = set(form.countries.data)
-        version = next(v for v in versions if str(v.id) == form.questionnaire_version.data)
-        try:
-            cycle = cycle_steps.create_cycle(
-                form.name.data,
-                version,
-                form.deadline.data,
-                [c for c in countries if c.code in chosen],
-                carry_over=form.carry_over.data,
-                user=current_user,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            getattr(form, error.field or "name").errors.append(str(error.message))
-        else:
-            db.session.commit()
+        saved = _save_cycle(form, versions, countries, cycle_steps.create_cycle)
+        if saved is not None:
             flash(_("The cycle is prepared. Open it when the countries may start."), "success")
-            return redirect(url_for("assessments.cycle", cycle_id=cycle.id))
+            return redirect(url_for("assessments.cycle", cycle_id=saved.id))
     return _cycle_page(
         "assessments/new_cycle.html", form, countries, has_versions=bool(versions), cycle=None
     )
@@ -174,23 +183,8 @@ def edit_cycle(cycle_id: int):
         form.questionnaire_version.data = str(cycle.questionnaire_version_id)
         form.countries.data = [country.code for country in cycle.countries]
     if form.validate_on_submit():
-        chosen = set(form.countries.data)
-        version = next(v for v in versions if str(v.id) == form.questionnaire_version.data)
-        try:
-            cycle_steps.update_cycle(
-                cycle,
-                form.name.data,
-                version,
-                form.deadline.data,
-                [c for c in countries if c.code in chosen],
-                carry_over=form.carry_over.data,
-                user=current_user,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            getattr(form, error.field or "name").errors.append(str(error.message))
-        else:
-            db.session.commit()
+        step = functools.partial(cycle_steps.update_cycle, cycle)
+        if _save_cycle(form, versions, countries, step) is not None:
             flash(_("The cycle is saved."), "success")
             return redirect(url_for("assessments.cycle", cycle_id=cycle.id))
     return _cycle_page(

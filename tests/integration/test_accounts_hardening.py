@@ -20,31 +20,10 @@ from app.core.permissions import Role
 from app.core.security import verify_password
 from app.extensions import db
 from app.models import AccountToken, LoginAttempt, TokenPurpose, User
-from tests.conftest import PASSWORD, csrf_token, post_form, sign_in
+from tests.conftest import PASSWORD, csrf_token, post_form, sign_in, together
 from tests.integration.test_auth import LOCKED, WRONG, audit_actions, link_in_last_mail
 
 PARALLEL = 40
-
-
-def together(actions) -> list:
-    """Run each action in its own thread, released at the same moment by a barrier; return their
-    results (an exception is a result, so that a crash is reported rather than a hang)."""
-    barrier = threading.Barrier(len(actions))
-    results: list = [None] * len(actions)
-
-    def run(index, action):
-        barrier.wait()
-        try:
-            results[index] = action()
-        except Exception as error:
-            results[index] = error
-
-    threads = [threading.Thread(target=run, args=item) for item in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 @pytest.fixture

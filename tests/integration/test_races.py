@@ -4,37 +4,15 @@ the current answer — never a 500, and a submission never lets a save slip in b
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import func, select
 
 from app.assessments import answers
 from app.extensions import db
 from app.models import Answer, AnswerRevision, Assessment, AssessmentStatus
-from tests.conftest import fill_required, make_user, post_form, sign_in
+from tests.conftest import fill_required, make_user, post_form, sign_in, together
 from tests.integration.test_api import bearer, token_for
 
 OFFENCE = "sub.illegal_access.offence"
-
-
-def together(actions) -> list:
-    """Run each action in its own thread, released at the same moment; return their results."""
-    barrier = threading.Barrier(len(actions))
-    results: list = [None] * len(actions)
-
-    def run(index, action):
-        barrier.wait()
-        try:
-            results[index] = action()
-        except Exception as error:  # a crash is a result the test reports, not a hang
-            results[index] = error
-
-    threads = [threading.Thread(target=run, args=item) for item in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def officials(app, count: int) -> list:
