@@ -88,8 +88,8 @@ def update_cycle(
     *,
     carry_over: bool,
     user: User,
-) -> None:
-    """Change a cycle still in preparation.
+) -> Cycle:
+    """Change a cycle still in preparation; return it.
 
     :raises Refused: when the cycle was opened already.
     :raises Invalid: as ``create_cycle``.
@@ -106,6 +106,7 @@ def update_cycle(
     after = _summary(cycle)
     if before != after:
         audit.record("cycle.updated", actor=user, obj=cycle, before=before, after=after)
+    return cycle
 
 
 def delete_cycle(cycle: Cycle, user: User) -> None:

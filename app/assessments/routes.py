@@ -121,8 +121,8 @@ def _country_groups(form: CycleForm, countries: list[Country]) -> list[tuple[str
 
 
 def _save_cycle(form: CycleForm, versions, countries, step):
-    """Run ``step`` (create or update) with the form's values and commit; on a refusal, put the
-    message next to its field and return None."""
+    """Run ``step`` (create or update) with the form's values and commit; return the cycle, or
+    None after putting a refusal's message next to its field."""
     chosen = set(form.countries.data)
     version = next(v for v in versions if str(v.id) == form.questionnaire_version.data)
     try:
@@ -139,7 +139,7 @@ def _save_cycle(form: CycleForm, versions, countries, step):
         getattr(form, error.field or "name").errors.append(str(error.message))
         return None
     db.session.commit()
-    return result if result is not None else True
+    return result
 
 
 def _cycle_page(template: str, form: CycleForm, countries, **context):

@@ -238,7 +238,10 @@ def test_the_token_stamp_joins_the_request_commit(app, client, world, assessment
     commits: list[int] = []
     with app.app_context():
         engine = db.engine
-    listener = lambda connection: commits.append(1)  # noqa: E731
+
+    def listener(connection) -> None:
+        commits.append(1)
+
     event.listen(engine, "commit", listener)
     try:
         response = client.put(
