@@ -61,3 +61,81 @@ def test_upgrade_matches_the_models_then_downgrade_and_upgrade_again(empty_datab
             assert schema_differences() == []
         finally:
             db.engine.dispose()
+
+
+#: The revision that turns stored citations into lists of instruments, and the one before it.
+CITATION_LISTS, BEFORE_CITATION_LISTS = "7c1e4b9a2d53", "f8b296d01ca8"
+
+
+def test_stored_citations_become_lists_of_instruments_and_back(empty_database, shipped_library):
+    from types import SimpleNamespace
+
+    from sqlalchemy import select
+
+    from app.assessments import answers
+    from app.core.permissions import Role
+    from app.frameworks import store
+    from app.models import Answer, AnswerRevision, Assessment, User
+    from tests.conftest import make_country, make_user, open_cycle
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database)
+    code = {"instrument": "Criminal Code", "stage": "in_force", "in_force_date": "2012-03-01"}
+    law = {"instrument": "Law on Electronic Communications", "stage": "draft"}
+    with app.app_context():
+        try:
+            flask_migrate.upgrade()
+            make_country("XAA", "Demoland")
+            official = make_user("olga@xaa.example.org", Role.OFFICIAL, "XAA")
+            coordinator = make_user("camille@catf.example.org", Role.COORDINATOR)
+            store.load(shipped_library)
+            db.session.commit()
+            assessment_id = open_cycle(
+                app, SimpleNamespace(coordinator=coordinator), countries=("XAA",)
+            ).own
+            assessment = db.session.get(Assessment, assessment_id)
+            user = db.session.get(User, official.id)
+
+            def save(question_id, value, version=0):
+                answers.save_answer(assessment, question_id, value, version=version, user=user)
+                db.session.commit()
+
+            save("jur.citation", [code])
+            save("jur.citation", [law], version=1)  # a revision from one instrument to another
+            save("cap.legislative_status.main_law", [code, law])
+            save("jur.territory", {"answer": "yes"})
+
+            def stored():
+                db.session.expire_all()
+                values = {a.question_id: a.value for a in db.session.scalars(select(Answer))}
+                history = [
+                    (r.old_value, r.new_value)
+                    for r in db.session.scalars(select(AnswerRevision).order_by(AnswerRevision.id))
+                ]
+                return values, history
+
+            at_head = stored()
+            assert at_head[0]["jur.citation"] == [law]
+
+            flask_migrate.downgrade(revision=BEFORE_CITATION_LISTS)
+            values, history = stored()
+            assert values == {
+                "jur.citation": law,  # one instrument: one object again
+                "cap.legislative_status.main_law": [code, law],  # several: kept as they are
+                "jur.territory": {"answer": "yes"},
+            }
+            assert history == [(None, code), (code, law), (None, [code, law]),
+                               (None, {"answer": "yes"})]  # fmt: skip
+            # Saved while citations were one object.
+            db.session.add(
+                Answer(assessment_id=assessment_id, question_id="sub.fraud.citation", value=code,
+                       version=1, updated_by_id=user.id)
+            )  # fmt: skip
+            db.session.commit()
+
+            flask_migrate.upgrade(revision=CITATION_LISTS)
+            values, history = stored()
+            assert values == {**at_head[0], "sub.fraud.citation": [code]}
+            assert history == at_head[1]
+        finally:
+            db.session.remove()
+            db.engine.dispose()

@@ -101,6 +101,10 @@ def export(assessment: Assessment) -> bytes:
         ),
         _("Dates as YYYY-MM-DD. Tables have their own sheets. Evidence files are attached online."),
         _(
+            "A legal citation has rows for each instrument given and for one more; to cite "
+            "still more, upload the workbook and download a fresh one."
+        ),
+        _(
             "Upload the workbook on the assessment's page: every change is checked first, "
             "and nothing is saved unless all of it is valid."
         ),
@@ -365,8 +369,9 @@ def import_workbook(assessment: Assessment, data: bytes, user: User) -> ImportRe
         try:
             value = question.normalise(raw)
         except AnswerError as error:
-            field_name = error.path.split(".")[0] if error.path else ""
-            cell = where.get(field_name) or item.first_cell
+            # The cell of the part at fault: a field of its own (a citation's ``1.stage``), else
+            # the row its path starts with (a table's ``0`` for ``0.year``).
+            cell = where.get(error.path) or where.get(error.path.split(".")[0]) or item.first_cell
             sheet, _sep, coordinate = cell.partition("!")
             result.problems.append(CellProblem(sheet, coordinate, question_id, error.message))
             continue

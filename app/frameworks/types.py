@@ -1022,8 +1022,44 @@ class DateQuestion(QuestionBase):
 URL_PATTERN = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 
+#: The most instruments one citation holds.
+MAX_INSTRUMENTS = 10
+
+
+def _instruments(value: Any) -> list[Any]:
+    """Return the instruments of a citation: a list, or the single citation stored before
+    citations held several (answers not yet migrated, a page or workbook of that time)."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, dict) else list(value)
+
+
+def _filled(item: Any) -> bool:
+    """Return whether an instrument as given (stored or posted) has anything in it."""
+    return isinstance(item, dict) and any(
+        item_value is not None and str(item_value).strip() for item_value in item.values()
+    )
+
+
+@dataclass(frozen=True)
+class InstrumentRow:
+    """One instrument of a citation as the form shows it."""
+
+    index: int
+    fields: Mapping[str, Any]
+    legend: str
+    #: The field the error is about, when the error is about this instrument.
+    invalid: str | None = None
+
+
 class LegalCitation(QuestionBase):
-    """Instrument, article or section, date in force, legislative stage and link."""
+    """The instruments that provide for something — an offence is often split between a
+    criminal code and a special law — each with its name, article or section, legislative stage,
+    date of entry into force and link.
+
+    The value is a list of one to ``MAX_INSTRUMENTS`` instruments. A single instrument (the value
+    before citations held several) is accepted and stored as a list of one.
+    """
 
     type_name: ClassVar[str] = "legal_citation"
     title: ClassVar[Any] = _l("Legal citation")
@@ -1038,105 +1074,72 @@ class LegalCitation(QuestionBase):
         text = words()
         return [(stage, text[f"stage_{stage}"]) for stage in STAGES]
 
-    def from_form(self, form: Any) -> Any:
-        return _fields_from_form(self.id, self.FIELDS, form)
+    # --- The value -------------------------------------------------------------------------
 
-    def _text(self, value: Any, context: ShowContext) -> str:
-        text = words()
-        parts = [part for part in (value.get("instrument"), value.get("article")) if part]
-        line = ", ".join(parts)
-        stage = text[f"stage_{value['stage']}"]
-        if value.get("in_force_date"):
-            since = _("in force since %(date)s", date=_long_date(value["in_force_date"]))
-            line = f"{line} — {since}" if line else since
-        elif value["stage"] != "in_force" or not line:
-            line = f"{line} — {stage}" if line else stage
-        if value.get("link"):
-            line = f"{line} ({value['link']})"
-        return line
-
-    def _html(self, value: Any, context: ShowContext) -> Markup:
-        text = words()
-        parts = [part for part in (value.get("instrument"), value.get("article")) if part]
-        html = Markup('<p class="answer mb-0">')
-        if parts:
-            html += Markup("<strong>{}</strong>").format(", ".join(parts))
-        if value.get("in_force_date"):
-            since = _("in force since %(date)s", date=_long_date(value["in_force_date"]))
-            html += Markup(" — {}").format(since) if parts else escape(since)
-        else:
-            stage = text[f"stage_{value['stage']}"]
-            html += Markup(" — {}").format(stage) if parts else escape(stage)
-        if value.get("link"):
-            html += Markup(' <a href="{}" rel="noopener noreferrer">{}</a>').format(
-                value["link"], text["link"]
-            )
-        return html + Markup("</p>")
-
-    def workbook_cells(self, value: Any, context: ShowContext = NO_CONTEXT) -> list[Cell]:
-        citation, text, stages = value or {}, words(), dict(self.stages())
-        return [
-            Cell(
-                "stage",
-                f"{localized(self.label)} — {text['stage']}",
-                stages.get(citation.get("stage")),
-                tuple(stages.values()),
-            ),
-            Cell("instrument", text["instrument"], citation.get("instrument")),
-            Cell("article", text["article"], citation.get("article")),
-            Cell("in_force_date", text["in_force_since_cell"], citation.get("in_force_date")),
-            Cell("link", text["link"], citation.get("link")),
-        ]
-
-    def from_workbook(self, cells: Mapping[str, Any]) -> Any:
-        value = {key: cells.get(key) for key in ("instrument", "article", "in_force_date", "link")}
-        value["stage"] = label_to_value(dict(self.stages()), cells.get("stage"))
-        return value if any(value.values()) else None
-
-    def sample_value(self, variant: int = 0, *, files: Sequence[str] = ()) -> Any:
-        if variant == 0:
-            return self.normalise(
-                {"stage": "in_force", "instrument": "Criminal Code", "in_force_date": "2015-01-01"}
-            )
-        return self.normalise({"stage": "draft", "instrument": "Cybercrime Bill"})
-
-    def normalise(self, value: Any) -> dict[str, str] | None:
+    def normalise(self, value: Any) -> list[dict[str, str]] | None:
         if value is None:
             return None
-        if not isinstance(value, dict):
-            raise AnswerError(_l("Give the citation's fields."))
+        if isinstance(value, dict):  # one instrument, as before: its errors keep their paths
+            item = self._instrument(value, "")
+            return None if item is None else [item]
+        if not isinstance(value, list):
+            raise AnswerError(_l("Give the citation as a list of instruments."))
+        items = []
+        for index, raw in enumerate(value):
+            try:
+                if not isinstance(raw, dict):
+                    raise AnswerError(_l("Give the instrument's fields."), str(index))
+                item = self._instrument(raw, f"{index}.")
+            except AnswerError as error:
+                raise AnswerError(
+                    _l("Instrument %(num)d: %(problem)s", num=index + 1, problem=error.message),
+                    error.path,
+                ) from None
+            if item is not None:
+                items.append(item)  # an instrument left empty is no instrument
+        if len(items) > MAX_INSTRUMENTS:
+            raise AnswerError(_l("Cite at most %(num)d instruments.", num=MAX_INSTRUMENTS))
+        return items or None
+
+    def _instrument(self, value: dict, prefix: str) -> dict[str, str] | None:
+        """Return one instrument as stored, or None when it is empty; paths start ``prefix``."""
         unknown = set(value) - set(self.FIELDS)
         if unknown:
             field = sorted(unknown)[0]
-            raise AnswerError(_l("Unknown field “%(name)s”.", name=field), field)
+            raise AnswerError(_l("Unknown field “%(name)s”.", name=field), prefix + field)
         result = {
-            "instrument": _text(value.get("instrument"), 300, path="instrument"),
-            "article": _text(value.get("article"), 100, path="article"),
-            "link": _text(value.get("link"), 2000, path="link"),
+            "instrument": _text(value.get("instrument"), 300, path=prefix + "instrument"),
+            "article": _text(value.get("article"), 100, path=prefix + "article"),
+            "link": _text(value.get("link"), 2000, path=prefix + "link"),
         }
-        in_force = _date(value.get("in_force_date"), "in_force_date")
+        in_force = _date(value.get("in_force_date"), prefix + "in_force_date")
         stage = value.get("stage") or None
         if stage is None:
             if any(result.values()) or in_force:
-                raise AnswerError(_l("Choose the legislative stage."), "stage")
+                raise AnswerError(_l("Choose the legislative stage."), prefix + "stage")
             return None
         if stage not in STAGES:
             raise AnswerError(
                 _l("Choose the legislative stage: none, draft, tabled, adopted or in force."),
-                "stage",
+                prefix + "stage",
             )
         if stage != "none" and not result["instrument"]:
-            raise AnswerError(_l("Name the law or instrument."), "instrument")
+            raise AnswerError(_l("Name the law or instrument."), prefix + "instrument")
         if stage == "in_force" and not in_force:
-            raise AnswerError(_l("Give the date of entry into force."), "in_force_date")
+            raise AnswerError(_l("Give the date of entry into force."), prefix + "in_force_date")
         if result["link"] and not URL_PATTERN.match(result["link"]):
-            raise AnswerError(_l("Give a web address starting with http:// or https://."), "link")
+            raise AnswerError(
+                _l("Give a web address starting with http:// or https://."), prefix + "link"
+            )
         result["in_force_date"] = in_force.isoformat() if in_force else None
         result["stage"] = stage
         return {key: result[key] for key in self.FIELDS if result[key] is not None}
 
     def comparable(self, value: Any) -> Any:
-        return value["stage"] if value else None
+        # The stage the law has reached is that of its weakest instrument: an offence split
+        # between a code in force and a bill is not yet in force.
+        stages = [item["stage"] for item in _instruments(value)]
+        return min(stages, key=STAGES.index) if stages else None
 
     def choice_values(self) -> tuple[str, ...]:
         return STAGES
@@ -1145,6 +1148,19 @@ class LegalCitation(QuestionBase):
         return _nullable(self._answer_schema())
 
     def _answer_schema(self) -> dict[str, Any]:
+        return {
+            "type": "array",
+            "items": self._instrument_schema(),
+            "minItems": 1,  # no instrument is no answer: null
+            "maxItems": MAX_INSTRUMENTS,
+            "description": (
+                "the instruments that provide for it; a single instrument object is accepted "
+                "on input and stored as a list of one"
+            ),
+        }
+
+    @staticmethod
+    def _instrument_schema() -> dict[str, Any]:
         return {
             "type": "object",
             "properties": {
@@ -1171,6 +1187,178 @@ class LegalCitation(QuestionBase):
                 "into force; the link is a web address starting with http:// or https://"
             ),
         }
+
+    # --- Forms ---------------------------------------------------------------------------------
+
+    def from_form(self, form: Any) -> Any:
+        # Inputs ``<qid>[<index>][<field>]``; ``<qid>[<field>]`` from a page opened before
+        # citations held several instruments still saves (its one instrument), never clears.
+        single = _fields_from_form(self.id, self.FIELDS, form)
+        if single is not None:
+            return single
+        items: dict[int, dict[str, str]] = {}
+        prefix = f"{self.id}["
+        for key, item in form.items(multi=True):
+            if not key.startswith(prefix) or not key.endswith("]"):
+                continue
+            index, _sep, name = key[len(prefix) : -1].partition("][")
+            if ROW_INDEX.fullmatch(index) and name in self.FIELDS:
+                items.setdefault(int(index), {})[name] = item
+        return [items[index] for index in sorted(items)]
+
+    def form_rows(self, value: Any, error: Any = None) -> list[InstrumentRow]:
+        """Return the instruments the form shows: each one given (stored, or as posted when the
+        form comes back with an error), then an empty one for another, up to the maximum.
+
+        :param error: the value's error, if any: its ``path`` (``1.in_force_date``, or
+            ``in_force_date`` for a single instrument) marks the field at fault.
+        """
+        items = [dict(item) if isinstance(item, dict) else {} for item in _instruments(value)]
+        if not items or (_filled(items[-1]) and len(items) < MAX_INSTRUMENTS):
+            items.append({})
+        last = len(items) - 1
+        path = str(getattr(error, "path", "") or "")
+        where, _sep, name = path.rpartition(".")
+        at_fault = int(where) if ROW_INDEX.fullmatch(where) else 0 if not where else None
+        return [
+            InstrumentRow(
+                index,
+                item,
+                self.instrument_legend(index, spare=0 < index == last and not _filled(item)),
+                name if index == at_fault and name in self.FIELDS else None,
+            )
+            for index, item in enumerate(items)
+        ]
+
+    @staticmethod
+    def instrument_legend(index: int, *, spare: bool = False) -> str:
+        """Return the title of the ``index``-th instrument (0-based) in the form and workbook."""
+        if spare:
+            return _("Another instrument (optional)")
+        return _("Instrument %(num)d", num=index + 1)
+
+    # --- Display -------------------------------------------------------------------------------
+
+    def _text(self, value: Any, context: ShowContext) -> str:
+        return "; ".join(self._instrument_text(item) for item in _instruments(value))
+
+    @staticmethod
+    def _instrument_text(item: Mapping[str, Any]) -> str:
+        text = words()
+        parts = [part for part in (item.get("instrument"), item.get("article")) if part]
+        line = ", ".join(parts)
+        stage = text[f"stage_{item['stage']}"]
+        if item.get("in_force_date"):
+            since = _("in force since %(date)s", date=_long_date(item["in_force_date"]))
+            line = f"{line} — {since}" if line else since
+        elif item["stage"] != "in_force" or not line:
+            line = f"{line} — {stage}" if line else stage
+        if item.get("link"):
+            line = f"{line} ({item['link']})"
+        return line
+
+    def _html(self, value: Any, context: ShowContext) -> Markup:
+        items = [self._instrument_html(item) for item in _instruments(value)]
+        if len(items) == 1:
+            return _line(items[0])
+        return _items(items)
+
+    @staticmethod
+    def _instrument_html(item: Mapping[str, Any]) -> Markup:
+        text = words()
+        parts = [part for part in (item.get("instrument"), item.get("article")) if part]
+        html = Markup("")
+        if parts:
+            html += Markup("<strong>{}</strong>").format(", ".join(parts))
+        if item.get("in_force_date"):
+            since = _("in force since %(date)s", date=_long_date(item["in_force_date"]))
+            html += Markup(" — {}").format(since) if parts else escape(since)
+        else:
+            stage = text[f"stage_{item['stage']}"]
+            html += Markup(" — {}").format(stage) if parts else escape(stage)
+        if item.get("link"):
+            html += Markup(' <a href="{}" rel="noopener noreferrer">{}</a>').format(
+                item["link"], text["link"]
+            )
+        return html
+
+    # --- Workbook ------------------------------------------------------------------------------
+    # Rows ``<index>.<field>`` for every instrument given and an empty one for another (at least
+    # two, since a workbook filled offline cannot ask for more): no instrument is ever left out,
+    # so a workbook sent back unchanged keeps them all.
+
+    def workbook_cells(self, value: Any, context: ShowContext = NO_CONTEXT) -> list[Cell]:
+        items, text, stages = _instruments(value), words(), dict(self.stages())
+        count = min(MAX_INSTRUMENTS, max(len(items) + 1, 2))
+        cells = []
+        for index in range(count):
+            item = items[index] if index < len(items) else {}
+            legend = self.instrument_legend(index, spare=index > 0 and index >= len(items))
+            first = f"{localized(self.label)} — {legend}" if index == 0 else legend
+            cells += [
+                Cell(
+                    f"{index}.stage",
+                    f"{first} — {text['stage']}",
+                    stages.get(item.get("stage")),
+                    tuple(stages.values()),
+                ),
+                Cell(
+                    f"{index}.instrument",
+                    f"{legend} — {text['instrument']}",
+                    item.get("instrument"),
+                ),
+                Cell(f"{index}.article", f"{legend} — {text['article']}", item.get("article")),
+                Cell(
+                    f"{index}.in_force_date",
+                    f"{legend} — {text['in_force_since_cell']}",
+                    item.get("in_force_date"),
+                ),
+                Cell(f"{index}.link", f"{legend} — {text['link']}", item.get("link")),
+            ]
+        return cells
+
+    def from_workbook(self, cells: Mapping[str, Any]) -> Any:
+        stages = dict(self.stages())
+        if any(name in cells for name in self.FIELDS):  # a workbook of one instrument, as before
+            value = {name: cells.get(name) for name in self.FIELDS}
+            value["stage"] = label_to_value(stages, value["stage"])
+            return value if any(value.values()) else None
+        groups: dict[int, dict[str, Any]] = {}
+        for key, cell_value in cells.items():
+            index, _sep, name = str(key).partition(".")
+            if ROW_INDEX.fullmatch(index) and name in self.FIELDS:
+                groups.setdefault(int(index), {})[name] = (
+                    label_to_value(stages, cell_value) if name == "stage" else cell_value
+                )
+        if not any(_filled(item) for item in groups.values()):
+            return None
+        # By index, gaps kept, so that an error's path names the row it is about.
+        return [groups.get(index, {}) for index in range(max(groups) + 1)]
+
+    # --- API and tests -------------------------------------------------------------------------
+
+    def sample_value(self, variant: int = 0, *, files: Sequence[str] = ()) -> Any:
+        if variant == 0:
+            return self.normalise(
+                [
+                    {
+                        "stage": "in_force",
+                        "instrument": "Criminal Code",
+                        "in_force_date": "2015-01-01",
+                    }
+                ]
+            )
+        return self.normalise(
+            [
+                {
+                    "stage": "in_force",
+                    "instrument": "Criminal Code",
+                    "article": "Art. 285",
+                    "in_force_date": "2015-01-01",
+                },
+                {"stage": "draft", "instrument": "Cybercrime Bill"},
+            ]
+        )
 
 
 #: ``URL_PATTERN`` on a trimmed text.

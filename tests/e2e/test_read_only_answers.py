@@ -40,12 +40,14 @@ def test_a_reviewer_reads_a_submitted_section_as_text(
         save("cap.legislative_status.overall", "partial", note="Procedural powers lag behind.")
         save(
             "cap.legislative_status.main_law",
-            {
-                "stage": "in_force",
-                "instrument": "Criminal Code",
-                "article": "Arts 285–290",
-                "in_force_date": "2019-05-01",
-            },
+            [
+                {
+                    "stage": "in_force",
+                    "instrument": "Criminal Code",
+                    "article": "Arts 285–290",
+                    "in_force_date": "2019-05-01",
+                }
+            ],
         )
         evidence.add_evidence(
             assessment,

@@ -38,10 +38,11 @@ def test_an_official_answers_reloads_attaches_and_submits(
     expect(main_law).to_be_visible()
     expect(overall.locator(".save-status")).to_contain_text("Saved")
 
-    main_law.get_by_label("Legislative stage").select_option("in_force")
-    main_law.get_by_label("Law or instrument").fill("Cybercrime Act 2019")
-    main_law.get_by_label("Article or section").fill("Sections 1-45")
-    main_law.get_by_label("In force since").fill("2019-09-01")
+    first = main_law.get_by_role("group", name="Instrument 1", exact=True)
+    first.get_by_label("Legislative stage").select_option("in_force")
+    first.get_by_label("Law or instrument").fill("Cybercrime Act 2019")
+    first.get_by_label("Article or section").fill("Sections 1-45")
+    first.get_by_label("In force since").fill("2019-09-01")
     expect(main_law.locator(".save-status")).to_contain_text("Saved", timeout=15_000)
 
     reform = block(page, "cap.legislative_status.reform")
@@ -57,9 +58,23 @@ def test_an_official_answers_reloads_attaches_and_submits(
 
     page.reload()
     expect(main_law).to_be_visible()
-    expect(main_law.get_by_label("Law or instrument")).to_have_value("Cybercrime Act 2019")
-    expect(main_law.get_by_label("In force since")).to_have_value("2019-09-01")
-    expect(main_law.get_by_label("Legislative stage")).to_have_value("in_force")
+    expect(first.get_by_label("Law or instrument")).to_have_value("Cybercrime Act 2019")
+    expect(first.get_by_label("In force since")).to_have_value("2019-09-01")
+    expect(first.get_by_label("Legislative stage")).to_have_value("in_force")
+    # A second law: the empty instrument offered for another; the autosave's error sits next
+    # to the field at fault, which points to it, and goes once the field is filled in.
+    another = main_law.get_by_role("group", name="Another instrument (optional)", exact=True)
+    another.get_by_label("Legislative stage").select_option("in_force")
+    another.get_by_label("Law or instrument").fill("Law on Electronic Communications")
+    since = another.get_by_label("In force since")
+    expect(since).to_have_attribute("aria-invalid", "true", timeout=15_000)
+    expect(another.locator(".autosave-error")).to_have_text(
+        "Instrument 2: Give the date of entry into force."
+    )
+    since.fill("2015-07-01")
+    expect(main_law.locator(".save-status")).to_contain_text("Saved", timeout=15_000)
+    expect(since).not_to_have_attribute("aria-invalid", "true")
+    expect(main_law.locator(".autosave-error")).to_have_count(0)
     expect(overall.get_by_role("radio").first).to_be_checked()
     expect(scope.locator("textarea").first).to_have_value(
         "Amendments on electronic evidence and the 24/7 point of contact."
@@ -91,12 +106,19 @@ def test_an_official_answers_reloads_attaches_and_submits(
             a.question_id: a.value
             for a in db.session.scalars(select(Answer).where(Answer.assessment_id == assessment.id))
         }
-        assert saved["cap.legislative_status.main_law"] == {
-            "instrument": "Cybercrime Act 2019",
-            "article": "Sections 1-45",
-            "in_force_date": "2019-09-01",
-            "stage": "in_force",
-        }
+        assert saved["cap.legislative_status.main_law"] == [
+            {
+                "instrument": "Cybercrime Act 2019",
+                "article": "Sections 1-45",
+                "in_force_date": "2019-09-01",
+                "stage": "in_force",
+            },
+            {
+                "instrument": "Law on Electronic Communications",
+                "in_force_date": "2015-07-01",
+                "stage": "in_force",
+            },
+        ]
         files = db.session.scalars(
             select(EvidenceFile).where(EvidenceFile.assessment_id == assessment.id)
         ).all()

@@ -53,9 +53,7 @@
         delete pending[qid];
         var node = document.getElementById("q-" + qid);
         node.querySelector('input[name="version[' + qid + ']"]').value = payload.version;
-        node.classList.remove("border-danger");
-        var error = node.querySelector(".autosave-error");
-        if (error) { error.remove(); }
+        clearError(node, qid);
         status(qid, texts.savedText + " ✓", "text-success");
         Object.keys(payload.visible).forEach(function (other) {
           var target = document.getElementById("q-" + other);
@@ -72,7 +70,8 @@
         showConflict(qid, payload);
       } else if (code === 422 || code === 404 || code === 403 || code === 409) {
         delete pending[qid];
-        showError(qid, payload.error ? payload.error.message : String(code));
+        showError(qid, payload.error ? payload.error.message : String(code),
+          payload.error ? payload.error.field : null);
       } else {
         throw new Error("HTTP " + code);
       }
@@ -85,17 +84,52 @@
     });
   }
 
-  function showError(qid, message) {
+  // The input a refused value's path names ("value.1.stage" is "<qid>[1][stage]"), if it is one
+  // the message can follow (not one of a group of radio buttons or boxes).
+  function inputFor(node, qid, field) {
+    if (!field || field.indexOf("value.") !== 0) { return null; }
+    var name = qid + field.slice(6).split(".").map(function (part) {
+      return "[" + part + "]";
+    }).join("");
+    var input = node.querySelector('[name="' + CSS.escape(name) + '"]');
+    return input && input.type !== "radio" && input.type !== "checkbox" ? input : null;
+  }
+
+  function clearError(node, qid) {
+    node.classList.remove("border-danger");
+    node.querySelectorAll(".autosave-error").forEach(function (el) { el.remove(); });
+    var shown = document.getElementById(qid + "-error");  // from a section save that failed
+    if (shown) { shown.remove(); }
+    node.querySelectorAll('[aria-invalid="true"]').forEach(function (input) {
+      input.removeAttribute("aria-invalid");
+      if (input.getAttribute("aria-describedby") === qid + "-error") {
+        input.removeAttribute("aria-describedby");
+      }
+    });
+  }
+
+  // The message goes next to the input at fault when the path names one, else above the inputs.
+  function showError(qid, message, field) {
     var node = document.getElementById("q-" + qid);
+    clearError(node, qid);
     node.classList.add("border-danger");
-    var error = node.querySelector(".autosave-error");
-    if (!error) {
-      error = document.createElement("div");
-      error.className = "text-danger mb-2 autosave-error";
-      error.setAttribute("role", "alert");
-      node.querySelector("fieldset").insertBefore(error, node.querySelector("fieldset").children[1]);
-    }
+    var error = document.createElement("div");
+    error.id = qid + "-error";
+    error.setAttribute("role", "alert");
     error.textContent = message;
+    var input = inputFor(node, qid, field);
+    if (input) {
+      error.className = "text-danger small mt-1 autosave-error";
+      input.insertAdjacentElement("afterend", error);
+      input.setAttribute("aria-invalid", "true");
+      if (!input.hasAttribute("aria-describedby")) {
+        input.setAttribute("aria-describedby", error.id);
+      }
+    } else {
+      error.className = "text-danger mb-2 autosave-error";
+      var fieldset = node.querySelector("fieldset");
+      fieldset.insertBefore(error, fieldset.children[1]);
+    }
     status(qid, "", "");
   }
 
