@@ -20,11 +20,12 @@ from pydantic import ValidationError
 from app.frameworks import expressions
 from app.frameworks.schema import FILE_KINDS, Framework, Questionnaire
 from app.frameworks.source import Path_, Problem, SourceFile, read
-from app.frameworks.types import QUESTION_TYPES
+from app.frameworks.types import QUESTION_TYPES, GeneratedChoices
 
 LANG_TEXT_KEYS = {
     "title",
     "short_title",
+    "abbreviation",
     "summary",
     "text",
     "label",
@@ -228,14 +229,40 @@ def _check_framework(library: Library, framework: Framework) -> None:
     )
     for index, provision in enumerate(framework.provisions):
         path = ("provisions", index)
-        if not provision.optional and not any(element.core for element in provision.elements):
+        if provision.binding and not any(element.core for element in provision.elements):
             problems.append(
                 source.problem(
                     (*path, "elements"),
-                    "a provision needs a core element (or optional: true if the article "
-                    "only permits measures)",
+                    "a mandatory provision needs a core element (or obligation: consider or "
+                    "optional, if the article only asks to consider or permits measures)",
                 )
             )
+        if not provision.binding:
+            if provision.obligation_basis is None:
+                problems.append(
+                    source.problem(
+                        (*path, "obligation"),
+                        f"say which wording makes the provision {provision.obligation} "
+                        "(obligation_basis)",
+                    )
+                )
+            if provision.core:
+                problems.append(
+                    source.problem(
+                        (*path, "core"),
+                        f"{_article(provision.obligation)} {provision.obligation} provision never "
+                        "fires priority follow-up",
+                    )
+                )
+            for j, element in enumerate(provision.elements):
+                if element.core:
+                    problems.append(
+                        source.problem(
+                            (*path, "elements", j, "core"),
+                            f"{_article(provision.obligation)} {provision.obligation} provision "
+                            "has no core element",
+                        )
+                    )
         if provision.cluster not in clusters:
             problems.append(
                 source.problem((*path, "cluster"), f"unknown cluster {provision.cluster!r}")
@@ -249,6 +276,33 @@ def _check_framework(library: Library, framework: Framework) -> None:
             "element",
             problems,
         )
+    _check_reservations(source, framework, problems)
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
+
+
+def _check_reservations(source: SourceFile, framework: Framework, problems: list[Problem]) -> None:
+    """Reservation ids are unique and cover provisions or elements of this framework."""
+    _duplicates(
+        source,
+        ((r.id, ("reservations", i, "id")) for i, r in enumerate(framework.reservations)),
+        "reservation",
+        problems,
+    )
+    known = {f"{framework.id}:{p.id}" for p in framework.provisions} | {
+        f"{framework.id}:{p.id}.{e.id}" for p in framework.provisions for e in p.elements
+    }
+    for i, reservation in enumerate(framework.reservations):
+        for j, ref in enumerate(reservation.covers):
+            if ref not in known:
+                problems.append(
+                    source.problem(
+                        ("reservations", i, "covers", j),
+                        f"{ref!r} is not a provision or element of {framework.id}",
+                    )
+                )
 
 
 def _check_crosswalk(library: Library) -> None:
@@ -322,6 +376,9 @@ def _check_questionnaire(library: Library, questionnaire: Questionnaire) -> None
         for provision in framework.provisions
     }
 
+    _fill_choices(library, questionnaire)
+    _check_sections(source, questionnaire, problems)
+
     # Maturity areas and their indicators.
     indicators: dict[str, Path_] = {}
     _duplicates(
@@ -382,6 +439,61 @@ def _check_questionnaire(library: Library, questionnaire: Questionnaire) -> None
             problems.append(source.problem(path, f"no question evidences indicator {ref!r}"))
 
     _check_relevance(source, questions, problems)
+
+
+def _fill_choices(library: Library, questionnaire: Questionnaire) -> None:
+    """Give questions whose options come from the library (reservations, institutions) their
+    options; the file must not write them."""
+    source = library.source_of(questionnaire)
+    for i, section in enumerate(questionnaire.sections):
+        for j, question in enumerate(section.questions):
+            if not isinstance(question, GeneratedChoices):
+                continue
+            path = ("sections", i, "questions", j)
+            if "choices" in question.model_fields_set:
+                library.problems.append(
+                    source.problem(
+                        (*path, "choices"),
+                        f"the options of a {question.type_name} question come from the library",
+                    )
+                )
+                continue
+            try:
+                options = question.options_from(questionnaire, library.frameworks)
+            except ValueError as error:
+                library.problems.append(source.problem((*path, "type"), str(error)))
+                continue
+            section.questions[j] = question.model_copy(update={"choices": options})
+
+
+def _check_sections(source: SourceFile, questionnaire: Questionnaire, problems) -> None:
+    """Institutions are listed once; sections name listed ones; ``replaces`` names old ids."""
+    _duplicates(
+        source,
+        ((item.id, ("institutions", i, "id")) for i, item in enumerate(questionnaire.institutions)),
+        "institution",
+        problems,
+    )
+    listed = {item.id for item in questionnaire.institutions}
+    ids = {question.id for section in questionnaire.sections for question in section.questions}
+    for i, section in enumerate(questionnaire.sections):
+        for k, institution in enumerate(section.answered_by):
+            if institution not in listed:
+                problems.append(
+                    source.problem(
+                        ("sections", i, "answered_by", k),
+                        f"{institution!r} is not in the questionnaire's institutions",
+                    )
+                )
+        for j, question in enumerate(section.questions):
+            for k, old in enumerate(question.replaces):
+                if old in ids:
+                    problems.append(
+                        source.problem(
+                            ("sections", i, "questions", j, "replaces", k),
+                            f"{old!r} is a question of this version; replaces names earlier ones",
+                        )
+                    )
 
 
 def _unknown_element(ref: str, provisions: set[str]) -> str:

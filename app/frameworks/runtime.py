@@ -34,6 +34,8 @@ class Runtime:
     order: list[str] = field(default_factory=list)
     #: Maturity indicator ref (``area.indicator``) -> its text.
     indicators: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Institution id -> its name (the file's ``institutions``).
+    institution_names: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, questionnaire: Questionnaire) -> Runtime:
@@ -45,6 +47,7 @@ class Runtime:
                 runtime.section_of[question.id] = section
                 if question.relevant:
                     runtime.conditions[question.id] = expressions.parse(question.relevant)
+        runtime.institution_names = {item.id: item.label for item in questionnaire.institutions}
         for area in questionnaire.maturity_areas:
             for stage in area.stages:
                 for indicator in stage.indicators:

@@ -199,6 +199,9 @@ class QuestionBase(Strict):
     evidences: list[Annotated[str, Field(pattern=ELEMENT_REF_PATTERN)]] = []
     indicators: list[Annotated[str, Field(pattern=INDICATOR_REF_PATTERN)]] = []
     weight: Annotated[float, Field(gt=0, le=100)] | None = None
+    #: Questions of earlier versions this one takes over (a split or retyped question): their
+    #: earlier answers are shown beside it, since they cannot be carried over as they are.
+    replaces: list[Annotated[str, Field(pattern=QUESTION_ID_PATTERN, max_length=120)]] = []
 
     @abstractmethod
     def normalise(self, value: Any) -> Any:
@@ -619,6 +622,76 @@ class MultipleChoice(ChoiceQuestion):
         if self.validation.max is not None:
             schema["maxItems"] = self.validation.max
         return schema
+
+
+class GeneratedChoices(MultipleChoice):
+    """A multiple choice whose options come from the library, not from the question: the file
+    names where they come from, and checking the library fills them in (so a stored version
+    keeps the options it was loaded with)."""
+
+    type_name: ClassVar[str] = ""
+    choices: list[Choice] = []
+
+    @abstractmethod
+    def options_from(self, questionnaire: Any, frameworks: Mapping[str, Any]) -> list[Choice]:
+        """Return the options, given the questionnaire and its frameworks (parsed files).
+
+        :raises ValueError: naming what is missing, when they cannot be made.
+        """
+
+
+class Reservations(GeneratedChoices):
+    """The reservations and declarations a country made (or notifications it sent) under one
+    framework, from the list its file defines; scoring rates what they cover NA."""
+
+    type_name: ClassVar[str] = "reservations"
+    title: ClassVar[Any] = _l("Reservations and declarations")
+    type: Literal["reservations"]
+    framework: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)]
+    #: Offer only these kinds (reservation, declaration, notification); all when empty.
+    kinds: list[Literal["reservation", "declaration", "notification"]] = []
+
+    def options_from(self, questionnaire: Any, frameworks: Mapping[str, Any]) -> list[Choice]:
+        if self.framework not in questionnaire.frameworks or self.framework not in frameworks:
+            raise ValueError(f"framework {self.framework!r} is not in this questionnaire")
+        items = [
+            item
+            for item in frameworks[self.framework].reservations
+            if not self.kinds or item.kind in self.kinds
+        ]
+        if len(items) < 2:
+            raise ValueError(
+                f"framework {self.framework!r} defines fewer than two items of these kinds"
+            )
+        return [
+            Choice(
+                value=item.id,
+                label={
+                    language: f"{ARTICLE_WORD.get(language, 'Art.')} {item.article} — {text}"
+                    for language, text in item.text.items()
+                },
+            )
+            for item in items
+        ]
+
+
+#: How an article is abbreviated before its number, per language of the files.
+ARTICLE_WORD = {"en": "Art.", "fr": "Art."}
+
+
+class Institutions(GeneratedChoices):
+    """The institutions that contributed (the questionnaire file's ``institutions`` list)."""
+
+    type_name: ClassVar[str] = "institutions"
+    title: ClassVar[Any] = _l("Contributing institutions")
+    type: Literal["institutions"]
+
+    def options_from(self, questionnaire: Any, frameworks: Mapping[str, Any]) -> list[Choice]:
+        if len(questionnaire.institutions) < 2:
+            raise ValueError("the questionnaire lists no institutions to choose from")
+        return [
+            Choice(value=item.id, label=dict(item.label)) for item in questionnaire.institutions
+        ]
 
 
 class ShortText(QuestionBase):
@@ -1890,6 +1963,8 @@ QUESTION_TYPES: dict[str, type[QuestionBase]] = {
         Ynpn,
         SingleChoice,
         MultipleChoice,
+        Reservations,
+        Institutions,
         ShortText,
         LongText,
         Integer,

@@ -283,10 +283,12 @@ def test_a_mandatory_provision_needs_a_core_element(tmp_path):
     )
     assert text != ALPHA
     problem = only_problem(library_from(tmp_path, alpha=text))
-    assert "provisions.0.elements: a provision needs a core element" in problem
+    assert "provisions.0.elements: a mandatory provision needs a core element" in problem
     optional = text.replace(
-        "    core: true\n    elements:", "    core: true\n    optional: true\n    elements:"
+        "    core: true\n    elements:",
+        "    obligation: optional\n    obligation_basis: 'Art. 2: a Party may …'\n    elements:",
     )
+    assert optional != text
     assert library_from(tmp_path, alpha=optional).problems == []
 
 

@@ -25,6 +25,9 @@ COLUMNS = [
 SETTINGS = {
     "single_choice": {"choices": CHOICES},
     "multiple_choice": {"choices": CHOICES},
+    # Options the library fills in from the framework file or the questionnaire's institutions.
+    "reservations": {"framework": "budapest", "choices": CHOICES},
+    "institutions": {"choices": CHOICES},
     "table": {"columns": COLUMNS},
     "indicator_checklist": {"indicators": ["units.unit", "units.staff"]},
 }
@@ -84,17 +87,77 @@ def test_a_table_reads_back_from_its_sheet_rows():
 
 def test_a_citation_reads_as_a_lawyer_writes_it():
     q = question("legal_citation")
-    value = {
+    code = {
         "instrument": "Criminal Code",
         "article": "Arts 285–290",
         "stage": "in_force",
         "in_force_date": "2019-05-01",
     }
-    assert q.display_text(value) == "Criminal Code, Arts 285–290 — in force since May 1, 2019"
-    html = q.display_html(value)
-    assert "<strong>Criminal Code, Arts 285–290</strong> — in force since May 1, 2019" in html
-    draft = q.display_text({"instrument": "Cybercrime Bill", "stage": "tabled"})
+    assert q.display_text([code]) == "Criminal Code, Arts 285–290 — in force since May 1, 2019"
+    html = q.display_html([code])
+    assert html == (
+        '<p class="answer mb-0"><strong>Criminal Code, Arts 285–290</strong> — '
+        "in force since May 1, 2019</p>"
+    )
+    draft = q.display_text([{"instrument": "Cybercrime Bill", "stage": "tabled"}])
     assert draft == "Cybercrime Bill — Tabled in parliament"
+
+
+def test_a_citation_of_several_instruments_reads_as_a_list():
+    q = question("legal_citation")
+    value = [
+        {"instrument": "Criminal Code", "article": "Art. 286", "stage": "in_force",
+         "in_force_date": "2019-05-01"},
+        {"instrument": "Law on Electronic Communications", "stage": "adopted",
+         "link": "https://laws.example.org/lec"},
+    ]  # fmt: skip
+    assert q.display_text(value) == (
+        "Criminal Code, Art. 286 — in force since May 1, 2019; "
+        "Law on Electronic Communications — Adopted, not in force (https://laws.example.org/lec)"
+    )
+    html = q.display_html(value)
+    assert html.startswith('<ul class="answer mb-0"><li><strong>Criminal Code, Art. 286</strong>')
+    assert html.count("<li>") == 2
+    assert (
+        "<li><strong>Law on Electronic Communications</strong> — Adopted, not in force "
+        '<a href="https://laws.example.org/lec" rel="noopener noreferrer">Link to the text</a></li>'
+    ) in html
+    # A citation stored before citations held several instruments still reads.
+    assert q.display_text(value[0]) == "Criminal Code, Art. 286 — in force since May 1, 2019"
+
+
+def test_a_citation_keeps_every_instrument_in_the_workbook():
+    q = question("legal_citation")
+    value = [
+        {"instrument": f"Law {n}", "stage": "in_force", "in_force_date": f"20{10 + n}-01-01"}
+        for n in range(1, 11)
+    ]
+    cells = q.workbook_cells(value, CONTEXT)
+    assert len(cells) == 10 * 5  # every instrument, and no room for an eleventh
+    assert cells[0].field == "0.stage"
+    assert cells[0].text == "Label — Instrument 1 — Legislative stage"
+    assert cells[-1].field == "9.link" and cells[-1].text == "Instrument 10 — Link to the text"
+    read = {cell.field: cell.value for cell in cells}
+    assert q.normalise(q.from_workbook(read)) == value
+    # Fewer than the maximum: an empty instrument for another, and at least two in all.
+    fields = [cell.field for cell in q.workbook_cells(value[:3], CONTEXT)]
+    assert fields[-5:] == ["3.stage", "3.instrument", "3.article", "3.in_force_date", "3.link"]
+    empty = q.workbook_cells(None, CONTEXT)
+    assert [cell.text for cell in empty if cell.field.endswith(".stage")] == [
+        "Label — Instrument 1 — Legislative stage",
+        "Another instrument (optional) — Legislative stage",
+    ]
+
+
+def test_a_citation_reads_back_from_a_workbook_of_before():
+    q = question("legal_citation")
+    cells = {"stage": "In force", "instrument": "Criminal Code", "article": None,
+             "in_force_date": "2012-03-01", "link": None}  # fmt: skip
+    assert q.normalise(q.from_workbook(cells)) == [
+        {"instrument": "Criminal Code", "in_force_date": "2012-03-01", "stage": "in_force"}
+    ]
+    gap = {"0.stage": None, "1.stage": "Draft", "1.instrument": "Bill"}
+    assert q.from_workbook(gap) == [{"stage": None}, {"stage": "draft", "instrument": "Bill"}]
 
 
 def test_choices_indicators_files_and_tables_show_their_words():
@@ -122,9 +185,12 @@ def test_displays_escape_what_officials_typed():
     html = question("contact").display_html({"unit": hostile})
     assert "<script>" not in html
     link = question("legal_citation").display_html(
-        {"stage": "draft", "instrument": "X", "link": 'https://x.org/"onmouseover="a'}
+        [
+            {"stage": "draft", "instrument": hostile},
+            {"stage": "draft", "instrument": "X", "link": 'https://x.org/"onmouseover="a'},
+        ]
     )
-    assert '"onmouseover' not in link
+    assert '"onmouseover' not in link and "<script>" not in link
 
 
 def test_each_type_reads_its_own_form_inputs():
@@ -145,6 +211,46 @@ def test_each_type_reads_its_own_form_inputs():
     rows = MultiDict([("q.x[1][year]", "2025"), ("q.x[0][year]", "2024"), ("q.x[0][women]", "3")])
     assert question("table").from_form(rows) == [{"year": "2024", "women": "3"}, {"year": "2025"}]
     assert question("integer").from_form(MultiDict([("q.x", "12")])) == "12"
+    citation = question("legal_citation")
+    posted = MultiDict(
+        [("q.x[1][stage]", "draft"), ("q.x[1][instrument]", "Bill"), ("q.x[0][stage]", "none"),
+         ("q.x[2][stage]", ""), ("q.x[0][nonsense]", "x"), ("q.y[0][stage]", "draft")]
+    )  # fmt: skip
+    assert citation.from_form(posted) == [
+        {"stage": "none"},
+        {"stage": "draft", "instrument": "Bill"},
+        {"stage": ""},
+    ]
+    # A page opened before citations held several instruments saves its one instrument.
+    single = MultiDict([("q.x[stage]", "draft"), ("q.x[instrument]", "Bill")])
+    assert citation.normalise(citation.from_form(single)) == [
+        {"instrument": "Bill", "stage": "draft"}
+    ]
+
+
+def test_a_citation_form_shows_each_instrument_and_one_more():
+    q = question("legal_citation")
+    assert [(row.index, row.legend) for row in q.form_rows(None)] == [(0, "Instrument 1")]
+    two = [{"stage": "none"}, {"stage": "draft", "instrument": "Bill"}]
+    rows = q.form_rows(two)
+    assert [(row.index, row.legend) for row in rows] == [
+        (0, "Instrument 1"),
+        (1, "Instrument 2"),
+        (2, "Another instrument (optional)"),
+    ]
+    assert rows[1].fields["instrument"] == "Bill" and rows[2].fields == {}
+    assert len(q.form_rows([{"stage": "none"}] * 10)) == 10  # the most there can be
+
+    class Refused(str):
+        path = "1.in_force_date"
+
+    posted = [{"stage": "none"}, {"stage": "in_force", "instrument": "Law"}, {"stage": ""}]
+    rows = q.form_rows(posted, Refused("Instrument 2: Give the date of entry into force."))
+    assert [row.invalid for row in rows] == [None, "in_force_date", None]
+    assert len(rows) == 3  # the empty one posted is the one more, not followed by another
+    Refused.path = "stage"  # a single instrument's path (an object, as before)
+    rows = q.form_rows({"instrument": "X"}, Refused("Choose the legislative stage."))
+    assert [row.invalid for row in rows] == ["stage", None]
 
 
 def test_file_sizes_read_in_human_units():

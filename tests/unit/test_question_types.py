@@ -36,6 +36,9 @@ VALID = [
     ("single_choice", {"choices": CHOICES}, "", None),
     ("multiple_choice", {"choices": CHOICES}, ["prosecution", "police"], ["police", "prosecution"]),
     ("multiple_choice", {"choices": CHOICES}, [], None),
+    ("reservations", {"framework": "budapest", "choices": CHOICES}, ["prosecution", "police"],
+     ["police", "prosecution"]),
+    ("institutions", {"choices": CHOICES}, ["police"], ["police"]),
     ("short_text", {}, "  Cyber unit  ", "Cyber unit"),
     ("short_text", {"validation": {"pattern": r"[A-Z]{3}"}}, "ABC", "ABC"),
     ("short_text", {}, "x" * 500, "x" * 500),
@@ -50,14 +53,21 @@ VALID = [
     ("decimal", {"validation": {"max": 10}}, "10", "10"),
     ("date", {}, "2024-02-29", "2024-02-29"),
     ("date", {"validation": {"min": "2000-01-01"}}, "2000-01-01", "2000-01-01"),
-    ("legal_citation", {}, {"stage": "none"}, {"stage": "none"}),
+    ("legal_citation", {}, [{"stage": "none"}], [{"stage": "none"}]),
     ("legal_citation", {},
-     {"instrument": "Criminal Code", "article": "s. 287", "stage": "in_force",
-      "in_force_date": "2019-05-01", "link": "https://laws.example.org/cc#287"},
-     {"instrument": "Criminal Code", "article": "s. 287", "in_force_date": "2019-05-01",
-      "stage": "in_force", "link": "https://laws.example.org/cc#287"}),
+     [{"instrument": "Criminal Code", "article": "s. 287", "stage": "in_force",
+       "in_force_date": "2019-05-01", "link": "https://laws.example.org/cc#287"},
+      {"instrument": "", "article": " ", "stage": "", "in_force_date": "", "link": ""},
+      {"instrument": " Law on Electronic Communications ", "stage": "adopted"}],
+     [{"instrument": "Criminal Code", "article": "s. 287", "in_force_date": "2019-05-01",
+       "stage": "in_force", "link": "https://laws.example.org/cc#287"},
+      {"instrument": "Law on Electronic Communications", "stage": "adopted"}]),
+    ("legal_citation", {}, [{"stage": "none"}] * 10, [{"stage": "none"}] * 10),
+    ("legal_citation", {}, [{}, {"stage": ""}], None),
+    ("legal_citation", {}, [], None),
+    # One instrument as an object (API clients and workbooks of before): stored as a list of one.
     ("legal_citation", {}, {"instrument": "Cybercrime Bill", "stage": "tabled"},
-     {"instrument": "Cybercrime Bill", "stage": "tabled"}),
+     [{"instrument": "Cybercrime Bill", "stage": "tabled"}]),
     ("contact", {},
      {"unit": "National Cybercrime Unit", "phone": "+33 1 23 45 67 89",
       "email": "poc@Police.example.org", "languages": "English, French"},
@@ -112,6 +122,21 @@ INVALID = [
      "Give the date of entry into force.", "in_force_date"),
     ("legal_citation", {}, {"stage": "adopted", "instrument": "Code", "link": "javascript:alert(1)"},
      "web address", "link"),
+    ("legal_citation", {},
+     [{"stage": "in_force", "instrument": "Criminal Code", "in_force_date": "2019-05-01"},
+      {"stage": "in_force", "instrument": "Law on Electronic Communications"}],
+     "Instrument 2: Give the date of entry into force.", "1.in_force_date"),
+    ("legal_citation", {}, [{}, {"stage": "draft"}], "Instrument 2: Name the law or instrument.",
+     "1.instrument"),
+    ("legal_citation", {}, [{"stage": "none", "year": 2020}], "Instrument 1: Unknown field “year”.",
+     "0.year"),
+    ("legal_citation", {}, [{"stage": "none"}, "Criminal Code"],
+     "Instrument 2: Give the instrument's fields.", "1"),
+    ("legal_citation", {}, "Criminal Code", "Give the citation as a list of instruments.", ""),
+    ("legal_citation", {}, [{"stage": "none"}] * 11, "Cite at most 10 instruments.", ""),
+    ("reservations", {"framework": "budapest", "choices": CHOICES}, ["art99_9"],
+     "Choose one of the options", "0"),
+    ("institutions", {"choices": CHOICES}, ["police", "police"], "An option is chosen twice.", ""),
     ("contact", {}, {"phone": "+1 555 0100"}, "Name the unit or office.", "unit"),
     ("contact", {}, {"unit": "Unit", "phone": "call me"}, "phone number", "phone"),
     ("contact", {}, {"unit": "Unit", "email": "not-an-email"}, "valid e-mail", "email"),
@@ -173,3 +198,24 @@ def test_bad_settings_are_refused_when_the_file_is_read(type_name, settings, mes
 
     with pytest.raises(ValidationError, match=message):
         make(type_name, **settings)
+
+
+@pytest.mark.parametrize(
+    ("stages", "weakest"),
+    [
+        (["in_force"], "in_force"),
+        (["in_force", "draft"], "draft"),
+        (["adopted", "in_force", "tabled"], "tabled"),
+        (["in_force", "none"], "none"),
+    ],
+)
+def test_a_citation_compares_as_its_weakest_instrument(stages, weakest):
+    q = make("legal_citation")
+    value = q.normalise(
+        [
+            {"stage": stage, "instrument": f"Law {n}", "in_force_date": "2019-05-01"}
+            for n, stage in enumerate(stages)
+        ]
+    )
+    assert q.comparable(value) == weakest
+    assert q.comparable(None) is None

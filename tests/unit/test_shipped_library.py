@@ -80,16 +80,6 @@ def test_budapest_reservations_declarations_and_core_flags(shipped_library):
     assert {a for a, p in budapest.items() if p.core} == CORE
 
 
-def test_only_permissive_articles_lack_a_core_element(shipped_library):
-    optional = {
-        f"{framework.id}:{provision.id}"
-        for framework in shipped_library.frameworks.values()
-        for provision in framework.provisions
-        if provision.optional
-    }
-    assert optional == {"un-cybercrime:32", "un-cybercrime:38"}
-
-
 def test_sources_are_recorded(shipped_library):
     budapest = shipped_library.frameworks["budapest"]
     facts = " ".join(fact for source in budapest.sources for fact in source.facts)

@@ -24,7 +24,7 @@ from hypothesis_jsonschema import from_schema
 from jsonschema import Draft202012Validator, FormatChecker
 
 from app.frameworks.library import read_library
-from app.frameworks.types import QUESTION_TYPES, AnswerError
+from app.frameworks.types import QUESTION_TYPES, AnswerError, MultipleChoice
 from tests.conftest import QUESTIONNAIRES
 
 LABEL = {"en": "Label"}
@@ -104,7 +104,7 @@ QUESTIONS = SHIPPED + MADE_UP
 
 
 def test_the_questions_cover_every_type():
-    assert len(SHIPPED) == 487
+    assert len(SHIPPED) == 558
     assert {question.type_name for question in SHIPPED} == set(QUESTION_TYPES) - {"decimal"}
     assert {question.type_name for question in QUESTIONS} == set(QUESTION_TYPES)
 
@@ -216,7 +216,7 @@ def refused_values(question) -> list:
         ]
     if kind == "single_choice":
         return ["not_an_option", "POLICE", 3, [question.choices[0].value]]
-    if kind == "multiple_choice":
+    if isinstance(question, MultipleChoice):  # and the kinds whose options the library fills
         first = question.choices[0].value
         values = [["not_an_option"], [first, first], {"a": 1}, [3]]
         low, high = question.validation.min, question.validation.max
@@ -273,6 +273,16 @@ def refused_values(question) -> list:
             {"stage": "draft", "instrument": "Code", "article": "x" * 101},
             {"stage": "none", "year": 2020},
             "Criminal Code",
+            # The stored form: a list of instruments.
+            [{"stage": "in_force"}],
+            [{"stage": "none"}, {"stage": "draft"}],
+            [{"stage": "none"}, {"stage": "in_force", "instrument": "Law"}],
+            [{"stage": "in_force", "instrument": "Code", "in_force_date": "2023-02-29"}],
+            [{"stage": "adopted", "instrument": "Code", "link": "javascript:alert(1)"}],
+            [{"stage": "none", "year": 2020}],
+            [{"stage": "none"}] * 11,
+            [{"stage": "none"}, "Criminal Code"],
+            [[{"stage": "none"}]],
         ]
     if kind == "contact":
         return [
@@ -325,6 +335,7 @@ def test_values_the_server_refuses_are_refused_by_the_schema(question):
 #: The cases the task named, on the shipped questions that have them.
 NAMED = [
     ("legal_citation", {"stage": "in_force"}),
+    ("legal_citation", [{"stage": "none"}, {"stage": "in_force", "instrument": "Criminal Code"}]),
     ("ynpn", {"answer": "na"}),
     ("contact", {"unit": "Unit", "phone": "call me"}),
     ("contact", {"unit": "Unit", "email": "not-an-email"}),
