@@ -9,6 +9,7 @@ import csv
 import json
 import sys
 from importlib import resources
+from pathlib import Path
 
 import click
 import pycountry
@@ -232,7 +233,10 @@ def seed_demo(password: str) -> None:
             accounts.set_password(user, password, actor=None, action="user.seeded")
         user.active = True
         users[email] = user
-    library = read_library([current_app.config["QUESTIONNAIRES_DIR"]])
+    folder = Path(current_app.config["QUESTIONNAIRES_DIR"])
+    # The archived versions first (earlier rounds used them), then the current files, which are
+    # thereby the newest versions.
+    library = read_library([*sorted((folder / "archive").glob("*.yaml")), folder])
     if not library.ok:
         raise BadInput(f"the shipped questionnaire files have problems: {library.problems[0]}")
     store.load(library)

@@ -18,7 +18,7 @@ from app.assessments import answers, cycles, evidence
 from app.core.permissions import Role
 from app.extensions import db
 from app.frameworks import store
-from app.models import Assessment, Country, Cycle, User
+from app.models import Assessment, Country, Cycle, QuestionnaireVersion, User
 
 ROUND_2025 = "2025 round"
 ROUND_2027 = "2027 round"
@@ -46,7 +46,7 @@ PDF = (
 
 
 def _in_force(instrument: str, article: str, since: str, **more: str) -> dict[str, str]:
-    """Return a citation of a provision in force since ``since``."""
+    """Return an instrument of a citation: a provision in force since ``since``."""
     return {
         "stage": "in_force",
         "instrument": instrument,
@@ -56,9 +56,26 @@ def _in_force(instrument: str, article: str, since: str, **more: str) -> dict[st
     }
 
 
-def _code(article: str, **more: str) -> dict[str, str]:
-    """Return a citation of Demoland's Criminal Code."""
-    return _in_force("Criminal Code", article, "2019-05-01", **more)
+def _code(article: str, **more: str) -> list[dict[str, str]]:
+    """Return a citation of Demoland's Criminal Code (its only instrument)."""
+    return [_in_force("Criminal Code", article, "2019-05-01", **more)]
+
+
+def _mla(year: int, direction: str, kind: str, requests: int, executed: int, partly: int,
+         refused: int, pending: int, reasons: str, median_days: int) -> dict[str, Any]:  # fmt: skip
+    """Return a row of the mutual legal assistance statistics table."""
+    row = {
+        "year": year,
+        "direction": direction,
+        "type": kind,
+        "requests": requests,
+        "executed": executed,
+        "partly_executed": partly,
+        "refused": refused,
+        "pending": pending,
+        "median_days": median_days,
+    }
+    return {**row, "refusal_reasons": reasons} if reasons else row
 
 
 def _training(year: int, audience: str, topic: str, women: int, men: int) -> dict[str, Any]:
@@ -109,16 +126,19 @@ ANSWERS_2025: dict[str, dict[str, Any]] = {
             "right, with up to three years' imprisonment. No security measure needs to be "
             "infringed."
         ),
-        "sub.illegal_interception.citation": _code("Art. 286"),
+        # Interception is split between the Criminal Code and the telecommunications law.
+        "sub.illegal_interception.citation": [
+            *_code("Art. 286"),
+            _in_force("Law on Electronic Communications", "Art. 112", "2015-07-01"),
+        ],
         "sub.data_interference.citation": _code("Art. 287"),
         "sub.system_interference.citation": _code("Art. 288"),
         "sub.misuse_of_devices.citation": _code("Art. 289"),
         "sub.fraud.citation": _code("Art. 290"),
         "un.off.grooming.offence": {"answer": "no"},
-        "un.off.grooming.citation": {
-            "stage": "draft",
-            "instrument": "Draft Law on the Protection of Children Online",
-        },
+        "un.off.grooming.citation": [
+            {"stage": "draft", "instrument": "Draft Law on the Protection of Children Online"}
+        ],
         "cap.contact_point.status": "notified",
         "cap.contact_point.networks": ["coe_budapest", "interpol"],
         "cap.contact_point.contact": DEMOLAND_CONTACT_2025,
@@ -159,9 +179,9 @@ ANSWERS_2025: dict[str, dict[str, Any]] = {
     },
     "XAB": {
         "cap.legislative_status.overall": "comprehensive",
-        "cap.legislative_status.main_law": _in_force(
-            "Law No. 12/2017 on Cybercrime", "Arts 3–14", "2017-09-01"
-        ),
+        "cap.legislative_status.main_law": [
+            _in_force("Law No. 12/2017 on Cybercrime", "Arts 3–14", "2017-09-01")
+        ],
         "cap.legislative_status.reform": "no",
         "cap.contact_point.status": "notified",
         "cap.contact_point.networks": ["coe_budapest", "g7"],
@@ -181,7 +201,7 @@ ANSWERS_2025: dict[str, dict[str, Any]] = {
     },
     "XAC": {
         "cap.legislative_status.overall": "draft",
-        "cap.legislative_status.main_law": {"stage": "tabled", "instrument": "Cybercrime Bill"},
+        "cap.legislative_status.main_law": [{"stage": "tabled", "instrument": "Cybercrime Bill"}],
         "cap.legislative_status.reform": "tabled",
         "cap.legislative_status.reform_scope": (
             "The Cybercrime Bill (offences and procedural powers) has been before Parliament "
@@ -274,9 +294,27 @@ DEMOLAND_2027: list[tuple[str, str, Any, str | None]] = [
     (
         OTTO,
         "un.off.grooming.citation",
-        _in_force("Criminal Code (as amended by Law No. 8/2026)", "Art. 210a", "2026-03-01"),
+        [_in_force("Criminal Code (as amended by Law No. 8/2026)", "Art. 210a", "2026-03-01")],
         None,
     ),
+    # The 2026.2 questionnaire asks treaty status and reservations as data (the 2025 answers
+    # to the Protocols' old status questions are shown beside the new ones).
+    (OLGA, "budapest.treaty_status", "ratified", None),
+    (OLGA, "budapest.status_date", "2013-06-12", None),
+    (OLGA, "budapest.reservations", ["art6_3", "art22_2"], None),
+    (OLGA, "budapest.declarations", ["art24_7a", "art27_2c"], None),
+    (OLGA, "treaty_status.contributors", ["foreign_ministry", "justice_ministry"], None),
+    (
+        OTTO,
+        "cap.statistics.mla_requests",
+        [
+            _mla(2025, "sent", "subscriber", 41, 30, 4, 2, 5, "", 48),
+            _mla(2025, "received", "subscriber", 57, 49, 3, 1, 4, "Dual criminality", 35),
+            _mla(2026, "sent", "emergency", 6, 6, 0, 0, 0, "", 2),
+        ],
+        "Figures from the central authority's case register, extracted 15 January 2027.",
+    ),
+    (OTTO, "statistics.contributors", ["central_authority", "prosecution"], None),
     (OTTO, "sub.illegal_access.citation", CONFIRM, None),
     (OTTO, "sub.illegal_interception.citation", CONFIRM, None),
 ]
@@ -293,6 +331,10 @@ EXAMPLELAND_2027: dict[str, Any] = {
         _training(2026, "judges", "Electronic evidence for trial judges", 12, 10),
     ],
 }
+
+
+#: The questionnaire version the 2025 round used (``questionnaires/archive/``).
+VERSION_2025 = "2026.1"
 
 
 def seed_rounds(users: Mapping[str, User], countries: Mapping[str, Country]) -> list[str]:
@@ -319,8 +361,18 @@ def _cycle(name: str) -> Cycle | None:
 
 
 def _seed_2025(coordinator: User, chosen: list[Country], users: Mapping[str, User]) -> None:
-    """Run the 2025 round to its end: every country answers, submits, then the round closes."""
-    version = store.latest_questionnaires()[0]
+    """Run the 2025 round to its end: every country answers, submits, then the round closes.
+
+    It ran on questionnaire version 2026.1 (the archived file), so the 2027 round shows what
+    carrying answers over into a newer version keeps and what it leaves behind."""
+    version = db.session.scalar(
+        select(QuestionnaireVersion)
+        .where(QuestionnaireVersion.version == VERSION_2025)
+        .order_by(QuestionnaireVersion.id.desc())
+        .limit(1)
+    )
+    if version is None:  # an installation without the archive: the round uses what there is
+        version = store.latest_questionnaires()[0]
     cycle = cycles.create_cycle(
         ROUND_2025,
         version,

@@ -286,6 +286,10 @@ def _plan(
             return None
         return _Change(question_id, None, value, None if note is UNSET else note, version)
     if version is None or version != answer.version:
+        if value == answer.value and (note is UNSET or note == answer.note):
+            # What is stored is already what was sent (typically the page's own autosave got
+            # there first): nothing is lost, so there is nothing to resolve.
+            return None
         raise Conflict(answer)
     new_note = answer.note if note is UNSET else note
     if value == answer.value and new_note == answer.note and not answer.carried_over:
@@ -303,9 +307,29 @@ class Submitted:
     note: Any = UNSET
 
 
+class Problem(str):
+    """An error message that also names the part of the value at fault, so that a form can show
+    it next to that input: ``path`` is the value's path (``1.in_force_date``), or empty."""
+
+    path: str
+
+    def __new__(cls, message: Any, path: str = "") -> Problem:
+        problem = super().__new__(cls, str(message))
+        problem.path = path
+        return problem
+
+    @classmethod
+    def of(cls, error: ServiceError) -> Problem:
+        """Return the message of a refused input, with the path within the value it names."""
+        where = error.field or ""
+        path = where.removeprefix("value.") if where.startswith("value.") else ""
+        return cls(error.message, path)
+
+
 @dataclass
 class SectionResult:
-    """What became of a section's inputs: new versions, errors and conflicts by question id."""
+    """What became of a section's inputs: new versions, errors (``Problem``) and conflicts by
+    question id."""
 
     saved: dict[str, int] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
@@ -354,7 +378,7 @@ def save_answers(
             result.conflicts[item.question_id] = conflict.answer
             continue
         except ServiceError as error:
-            result.errors[item.question_id] = str(error.message)
+            result.errors[item.question_id] = Problem.of(error)
             continue
         if change is not None:
             if question.holds_files and value:
@@ -523,34 +547,134 @@ def _check_evidence_ids(assessment: Assessment, ids: list[str]) -> None:
 # --- Carrying over and submitting ------------------------------------------------------------
 
 
+#: Why an earlier answer was not carried over (see ``carry_plan``).
+LEFT_REMOVED = "removed"  # the question is not in the new version
+LEFT_REPLACED = "replaced"  # new questions take it over: it is shown beside them
+LEFT_RETYPED = "retyped"  # same id, a different kind of answer
+LEFT_RULES = "rules"  # same type, but the value no longer fits (options, limits)
+LEFT_FILES = "files"  # files stay with the assessment they were attached to
+
+
+@dataclass(frozen=True)
+class Left:
+    """An earlier answer that was not carried over, and why."""
+
+    question_id: str
+    #: The earlier question (for its label and the earlier answer's display).
+    question: QuestionBase
+    value: Any
+    reason: str
+    #: The questions of the new version that take it over (``replaces``), if any.
+    replaced_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CarryPlan:
+    """What carrying ``previous``'s answers into a newer assessment does, answer by answer."""
+
+    carried: list[tuple[Answer, Any]]
+    left: list[Left]
+
+
+def carry_plan(previous: Assessment, target_version: QuestionnaireVersion) -> CarryPlan:
+    """Sort ``previous``'s answers into those that fit ``target_version`` (by stable question id,
+    a compatible type and a value its rules accept) and those left behind, with the reason.
+
+    A compatible type is the same type or a narrower one of the same kind (a multiple choice that
+    became a reservations question keeps its answer if the options kept their values).
+    """
+    target_runtime = runtime(target_version)
+    source_runtime = runtime(previous.questionnaire_version)
+    replaced_by: dict[str, list[str]] = {}
+    for question in target_runtime.questions.values():
+        for old in question.replaces:
+            replaced_by.setdefault(old, []).append(question.id)
+    carried, left = [], []
+    answers = db.session.scalars(
+        select(Answer).where(Answer.assessment_id == previous.id).order_by(Answer.question_id)
+    )
+    for answer in answers:
+        before = source_runtime.questions.get(answer.question_id)
+        if answer.value is None or before is None:
+            continue  # nothing to carry, or a question the earlier version no longer knows
+        question = target_runtime.questions.get(answer.question_id)
+        reason = None
+        if answer.question_id in replaced_by:
+            reason = LEFT_REPLACED
+        elif question is None:
+            reason = LEFT_REMOVED
+        elif not isinstance(question, type(before)):
+            reason = LEFT_RETYPED
+        elif question.holds_files:
+            reason = LEFT_FILES
+        else:
+            try:
+                carried.append((answer, question.normalise(answer.value)))
+            except AnswerError:
+                reason = LEFT_RULES
+        if reason is not None:
+            left.append(
+                Left(
+                    answer.question_id,
+                    before,
+                    answer.value,
+                    reason,
+                    tuple(replaced_by.get(answer.question_id, ())),
+                )
+            )
+    position = {question_id: i for i, question_id in enumerate(source_runtime.questions)}
+    left.sort(key=lambda item: position[item.question_id])  # in the earlier questionnaire's order
+    return CarryPlan(carried, left)
+
+
+def left_behind(assessment: Assessment) -> tuple[Assessment | None, list[Left]]:
+    """Return the assessment this one was carried over from and its answers that could not be
+    carried (three queries; none when nothing was carried over)."""
+    if assessment.carried_from_id is None:
+        return None, []
+    previous = db.session.get(Assessment, assessment.carried_from_id)
+    return previous, carry_plan(previous, assessment.questionnaire_version).left
+
+
+def earlier_answers(
+    assessment: Assessment, questions: Iterable[QuestionBase]
+) -> dict[str, list[tuple[QuestionBase, Any]]]:
+    """Return, for each of ``questions`` that replaces earlier questions, the earlier questions and
+    their answers in the assessment this one was carried over from (one query)."""
+    wanted = {old: question.id for question in questions for old in question.replaces}
+    if not wanted or assessment.carried_from_id is None:
+        return {}
+    previous = db.session.get(Assessment, assessment.carried_from_id)
+    before = runtime(previous.questionnaire_version)
+    found: dict[str, list[tuple[QuestionBase, Any]]] = {}
+    rows = db.session.execute(
+        select(Answer.question_id, Answer.value)
+        .where(Answer.assessment_id == previous.id, Answer.question_id.in_(wanted))
+        .order_by(Answer.question_id)
+    )
+    for question_id, value in rows:
+        old = before.questions.get(question_id)
+        if old is not None and value is not None:
+            found.setdefault(wanted[question_id], []).append((old, value))
+    return found
+
+
 def carry_over(previous: Assessment, target: Assessment, user: User) -> int:
     """Copy the answers of ``previous`` that still fit ``target``'s questionnaire, each marked
-    "carried over — please confirm". Returns how many were copied."""
-    target_runtime = runtime(target.questionnaire_version)
-    source_runtime = runtime(previous.questionnaire_version)
-    rows = []
-    for answer in db.session.scalars(select(Answer).where(Answer.assessment_id == previous.id)):
-        question = target_runtime.questions.get(answer.question_id)
-        before = source_runtime.questions.get(answer.question_id)
-        if question is None or before is None or question.type != before.type:
-            continue
-        if question.holds_files or answer.value is None:
-            continue  # files belong to the earlier assessment
-        try:
-            value = question.normalise(answer.value)
-        except AnswerError:
-            continue  # the question's rules changed: the country answers afresh
-        rows.append(
-            Answer(
-                assessment_id=target.id,
-                question_id=answer.question_id,
-                value=value,
-                note=answer.note,
-                carried_over=True,
-                updated_by_id=user.id,
-                updated_at=utcnow(),
-            )
+    "carried over — please confirm". Returns how many were copied; ``carry_plan`` tells which
+    were left behind and why."""
+    rows = [
+        Answer(
+            assessment_id=target.id,
+            question_id=answer.question_id,
+            value=value,
+            note=answer.note,
+            carried_over=True,
+            updated_by_id=user.id,
+            updated_at=utcnow(),
         )
+        for answer, value in carry_plan(previous, target.questionnaire_version).carried
+    ]
     db.session.add_all(rows)
     db.session.flush()
     now = utcnow()

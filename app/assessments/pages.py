@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, get_template_attribute, request, url_for
+from flask_babel import gettext as _
 from markupsafe import Markup
 
-from app.assessments.answers import State
+from app.assessments.answers import State, earlier_answers
+from app.frameworks import store
 from app.frameworks.types import QuestionBase, ShowContext
-from app.frameworks.words import human_size, language, words
+from app.frameworks.words import human_size, language, localized, words
 from app.i18n import datetime_utc
 from app.models import Answer, Assessment, EvidenceFile
 
@@ -32,6 +34,54 @@ def show_context(assessment: Assessment, state: State, files: list[EvidenceFile]
     )
 
 
+@dataclass(frozen=True)
+class Article:
+    """A provision a question evidences, as cited beside the question's label."""
+
+    framework_id: str
+    article: str
+    #: The framework's abbreviation by language ("Budapest", "UN").
+    names: dict[str, str]
+
+    def label(self) -> str:
+        return _("%(framework)s Art. %(num)s", framework=localized(self.names), num=self.article)
+
+    def url(self) -> str:
+        return url_for("library.framework", framework_id=self.framework_id) + f"#p-{self.article}"
+
+
+#: Per questionnaire version (content hash): question id -> the provisions it evidences.
+_ARTICLES: dict[str, dict[str, tuple[Article, ...]]] = {}
+
+
+def articles(version) -> dict[str, tuple[Article, ...]]:
+    """Return the provisions each question of ``version`` evidences, in the order of the
+    questionnaire's frameworks and of their articles (read once per process and version)."""
+    found = _ARTICLES.get(version.content_hash)
+    if found is not None:
+        return found
+    models = {row.framework_id: store.framework_model(row) for row in version.frameworks}
+    questionnaire = store.questionnaire_model(version)
+    rank = {framework_id: i for i, framework_id in enumerate(questionnaire.frameworks)}
+    order = {
+        (framework_id, provision.id): (rank.get(framework_id, len(rank)), i)
+        for framework_id, model in models.items()
+        for i, provision in enumerate(model.provisions)
+    }
+    found = {}
+    for section in questionnaire.sections:
+        for question in section.questions:
+            refs = {tuple(ref.split(".", 1)[0].split(":")) for ref in question.evidences}
+            refs = sorted((ref for ref in refs if ref in order), key=order.__getitem__)
+            if refs:
+                found[question.id] = tuple(
+                    Article(fid, art, dict(models[fid].abbreviation or models[fid].short_title))
+                    for fid, art in refs
+                )
+    _ARTICLES[version.content_hash] = found
+    return found
+
+
 @dataclass
 class QuestionPage:
     """The per-page facts every question block reads."""
@@ -48,15 +98,26 @@ class QuestionPage:
     macro: Any = None
     #: A message shown next to a question's inputs (an upload's outcome): id -> (kind, text).
     notices: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: The provisions each question evidences (cited beside its label).
+    articles: dict[str, tuple[Article, ...]] = field(default_factory=dict)
+    #: For questions that replace earlier ones: the earlier questions and their answers.
+    earlier: dict[str, list[tuple[QuestionBase, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.macro = self.macro or _block_macro()
 
     @classmethod
     def build(
-        cls, assessment: Assessment, state: State, files: list[EvidenceFile], *, editable: bool
+        cls,
+        assessment: Assessment,
+        state: State,
+        files: list[EvidenceFile],
+        *,
+        editable: bool,
+        questions: list[QuestionBase] | None = None,
     ) -> QuestionPage:
-        """Return the page facts for ``assessment`` as ``state`` holds it."""
+        """Return the page facts for ``assessment`` as ``state`` holds it; ``questions`` are
+        those shown (their earlier answers, where they replace earlier questions, are read)."""
         return cls(
             assessment,
             state.answers,
@@ -66,6 +127,8 @@ class QuestionPage:
             words(),
             url_for("assessments.answer_history", assessment_id=assessment.id, question_id="__Q__"),
             language(),
+            articles=articles(assessment.questionnaire_version),
+            earlier=earlier_answers(assessment, questions) if questions is not None else {},
         )
 
     def block(self, question: QuestionBase, error=None, conflict=None, submitted=None) -> Markup:
@@ -82,6 +145,7 @@ class QuestionPage:
             or conflict is not None
             or submitted is not None
             or question.id in self.notices
+            or question.id in self.earlier
         ):
             return render(question, self, error=error, conflict=conflict, submitted=submitted)
         answer = self.answers.get(question.id)

@@ -281,6 +281,7 @@ def overview(assessment_id: int):
         progress=current.progress(),
         missing=current.missing(),
         carried=[a for a in current.answers.values() if a.carried_over],
+        left_behind=answers.left_behind(assessment),
         evidence=evidence.evidence_files(assessment),
         editable=_may_edit(assessment),
         actions=workflows.ASSESSMENT.available(assessment, current_user),
@@ -327,7 +328,9 @@ def section(assessment_id: int, section_id: str):
     sections = current.runtime.questionnaire.sections
     index = next(i for i, s in enumerate(sections) if s.id == section.id)
     files = evidence.evidence_files(assessment)
-    page = QuestionPage.build(assessment, current, files, editable=editable)
+    page = QuestionPage.build(
+        assessment, current, files, editable=editable, questions=section.questions
+    )
     page.notices = _upload_notices(files) if editable else {}
     return render_template(
         "assessments/section.html",
@@ -387,7 +390,7 @@ def save_answer(assessment_id: int, question_id: str):
 def _conflict(assessment: Assessment, question, theirs: Answer | None, message: str):
     current = answers.state(assessment)
     files = evidence.evidence_files(assessment)
-    page = QuestionPage.build(assessment, current, files, editable=True)
+    page = QuestionPage.build(assessment, current, files, editable=True, questions=[question])
     html = render_template(
         "assessments/_question_fragment.html", question=question, page=page, conflict=theirs
     )

@@ -81,6 +81,12 @@ def can_browse_library(user: User) -> bool:
     return is_signed_in(user) and user.role in (Role.REVIEWER, Role.COORDINATOR, Role.ADMIN)
 
 
+def can_read_frameworks(user: User) -> bool:
+    """Everyone signed in reads the frameworks' provisions and elements (officials follow the
+    articles cited beside each question); they hold no country's data."""
+    return is_signed_in(user)
+
+
 def can_manage_cycles(user: User) -> bool:
     """Coordinators and admins create, open and close assessment cycles."""
     return is_signed_in(user) and user.role in (Role.COORDINATOR, Role.ADMIN)

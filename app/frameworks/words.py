@@ -94,6 +94,10 @@ def _table() -> dict[str, Any]:
         "in_force_since": gettext("In force since"),
         "in_force_since_cell": gettext("In force since (YYYY-MM-DD)"),
         "link": gettext("Link to the text"),
+        "instruments_help": gettext(
+            "Cite each law in an instrument of its own; after saving, an empty one appears for "
+            "the next."
+        ),
         "unit": gettext("Unit or office"),
         "phone": gettext("Phone (reachable 24/7)"),
         "email": gettext("E-mail"),
@@ -117,6 +121,10 @@ def _table() -> dict[str, Any]:
         "carried_help": gettext("Change it, or save it as it is, to confirm."),
         "carried_unconfirmed": gettext("Carried over from the previous cycle, not confirmed"),
         "carried_from": gettext("Carried over from the previous cycle"),
+        "articles": gettext("Articles it evidences:"),
+        "earlier_answer": gettext(
+            "This question replaces “%(label)s”. The answer given in the previous cycle:"
+        ),
         "note_summary": gettext("Note for colleagues and reviewers"),
         "note": gettext("Note"),
         "history": gettext("History"),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask import abort, render_template
+from flask_login import current_user
 
-from app.core.permissions import can_browse_library, require
+from app.core.permissions import can_browse_library, can_read_frameworks, require
 from app.extensions import db
 from app.frameworks import store
 from app.library import bp
@@ -26,7 +27,7 @@ def index():
 
 
 @bp.get("/frameworks/<framework_id>")
-@require(can_browse_library)
+@require(can_read_frameworks)
 def framework(framework_id: str):
     """A framework's provisions by cluster, their elements, crosswalk and evidencing questions."""
     shelf = library.shelf()
@@ -39,6 +40,8 @@ def framework(framework_id: str):
         row=shelf.framework_rows[framework_id],
         cover=shelf.coverage()[framework_id],
         frameworks=shelf.frameworks,
+        questions=library.question_texts(shelf),
+        browse=can_browse_library(current_user),
     )
 
 

@@ -39,6 +39,16 @@ def shelf() -> Shelf:
     )
 
 
+def question_texts(shelf: Shelf) -> dict[str, dict[str, str]]:
+    """Return the label of every question of the newest questionnaires, by question id."""
+    return {
+        question.id: question.label
+        for questionnaire in shelf.questionnaires
+        for section in questionnaire.sections
+        for question in section.questions
+    }
+
+
 def history() -> tuple[list[FrameworkVersion], list[QuestionnaireVersion]]:
     """Return every loaded version, newest first (without their definitions)."""
     frameworks = db.session.scalars(

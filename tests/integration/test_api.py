@@ -110,7 +110,7 @@ def test_get_assessment_gives_structure_visibility_answers_and_value_schemas(
     body = client.get(f"/api/v1/assessments/{assessments.own}", headers=headers).get_json()
     assert body["status"] == "draft" and body["editable"] is True
     questions = {q["id"]: q for s in body["sections"] for q in s["questions"]}
-    assert len(questions) == 487
+    assert len(questions) == 558
     offence = questions[OFFENCE]
     assert offence["answer"]["value"] == {"answer": "yes"} and offence["answer"]["version"] == 1
     assert offence["label"]["fr"] and offence["visible"] is True
@@ -261,3 +261,42 @@ def test_the_token_stamp_joins_the_request_commit(app, client, world, assessment
     assert client.get("/api/v1/assessments", headers=bearer(token)).status_code == 200
     with app.app_context():
         assert db.session.scalar(db.select(ApiToken.last_used_at)) is not None  # reads stamp too
+
+
+def test_a_citation_of_several_instruments_through_the_api(app, client, world, assessments):
+    headers = bearer(token_for(client, world.own.email))
+    url = f"/api/v1/assessments/{assessments.own}/answers/jur.citation"
+    code = {"instrument": "Criminal Code", "article": "Art. 7", "stage": "in_force",
+            "in_force_date": "2012-03-01"}  # fmt: skip
+    law = {"instrument": "Law on Electronic Communications", "stage": "in_force"}
+    refused = client.put(url, headers=headers, json={"value": [code, law], "version": 0})
+    assert refused.status_code == 422
+    assert refused.get_json()["error"] == {
+        "status": 422, "message": "Instrument 2: Give the date of entry into force.",
+        "field": "value.1.in_force_date",
+    }  # fmt: skip
+    law["in_force_date"] = "2015-07-01"
+    saved = client.put(url, headers=headers, json={"value": [code, law], "version": 0})
+    assert saved.status_code == 200 and saved.get_json()["value"] == [
+        {"instrument": "Criminal Code", "article": "Art. 7", "in_force_date": "2012-03-01",
+         "stage": "in_force"},
+        {"instrument": "Law on Electronic Communications", "in_force_date": "2015-07-01",
+         "stage": "in_force"},
+    ]  # fmt: skip
+    body = client.get(f"/api/v1/assessments/{assessments.own}", headers=headers).get_json()
+    question = next(
+        q for s in body["sections"] for q in s["questions"] if q["id"] == "jur.citation"
+    )
+    assert question["answer"]["value"] == saved.get_json()["value"]
+    assert question["value_schema"]["type"] == ["array", "null"]
+    assert question["value_schema"]["maxItems"] == 10
+    jsonschema.validate(question["answer"]["value"], question["value_schema"])
+    # A client of before sends one instrument as an object: stored as a list of one, and its
+    # errors name the field as before.
+    single = client.put(url, headers=headers, json={"value": {"stage": "draft"}, "version": 1})
+    assert single.get_json()["error"]["field"] == "value.instrument"
+    single = client.put(
+        url, headers=headers, json={"value": {"stage": "draft", "instrument": "Bill"}, "version": 1}
+    )
+    assert single.status_code == 200
+    assert single.get_json()["value"] == [{"instrument": "Bill", "stage": "draft"}]

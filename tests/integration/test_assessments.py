@@ -223,9 +223,10 @@ def test_the_section_save_button_works_without_javascript(app, client, world, as
             "jur.nationals[answer]": "partly",
             "jur.nationals[reference]": "Only for serious offences",
             "version[jur.nationals]": "0",
-            "jur.citation[stage]": "in_force",
-            "jur.citation[instrument]": "Criminal Code",
-            "jur.citation[in_force_date]": "2012-03-01",
+            "jur.citation[0][stage]": "in_force",
+            "jur.citation[0][instrument]": "Criminal Code",
+            "jur.citation[0][in_force_date]": "2012-03-01",
+            "jur.citation[1][stage]": "",  # the empty "another instrument"
             "version[jur.citation]": "0",
         },
     )
@@ -234,7 +235,9 @@ def test_the_section_save_button_works_without_javascript(app, client, world, as
         "answer": "partly",
         "reference": "Only for serious offences",
     }
-    assert answer_row(app, assessments.own, "jur.citation").value["stage"] == "in_force"
+    assert answer_row(app, assessments.own, "jur.citation").value == [
+        {"instrument": "Criminal Code", "in_force_date": "2012-03-01", "stage": "in_force"}
+    ]
 
 
 def test_saving_a_section_leaves_untouched_questions_unanswered(app, client, world, assessments):
@@ -243,7 +246,7 @@ def test_saving_a_section_leaves_untouched_questions_unanswered(app, client, wor
         as_text=True
     )
     form = dict(re.findall(r'name="(version\[[^\]]+\])" value="(\d+)"', page))
-    assert len(form) == 6  # every question carries its version
+    assert len(form) == 8  # every question carries its version
     form["jur.territory[answer]"] = "yes"
     assert (
         post_form(client, f"/assessments/{assessments.own}/sections/jurisdiction", form).status_code
@@ -260,8 +263,8 @@ def test_an_invalid_value_is_explained_next_to_the_field_and_kept(app, client, w
         client,
         f"/assessments/{assessments.own}/sections/jurisdiction",
         {
-            "jur.citation[stage]": "in_force",
-            "jur.citation[instrument]": "Criminal Code",
+            "jur.citation[0][stage]": "in_force",
+            "jur.citation[0][instrument]": "Criminal Code",
             "version[jur.citation]": "0",
             "jur.territory[answer]": "yes",
             "version[jur.territory]": "0",
@@ -274,6 +277,74 @@ def test_an_invalid_value_is_explained_next_to_the_field_and_kept(app, client, w
     assert 'value="Criminal Code"' in page  # nothing typed is lost
     assert answer_row(app, assessments.own, "jur.citation") is None
     assert answer_row(app, assessments.own, "jur.territory").value == {"answer": "yes"}
+
+
+def test_a_citation_cites_several_instruments_and_an_error_sits_by_its_field(
+    app, client, world, assessments
+):
+    sign_in(client, world.own.email)
+    url = f"/assessments/{assessments.own}/sections/jurisdiction"
+    posted = {
+        "jur.citation[0][stage]": "in_force",
+        "jur.citation[0][instrument]": "Criminal Code",
+        "jur.citation[0][article]": "Art. 7",
+        "jur.citation[0][in_force_date]": "2012-03-01",
+        "jur.citation[1][stage]": "in_force",
+        "jur.citation[1][instrument]": "Law on Electronic Communications",
+        "jur.citation[1][in_force_date]": "",
+        "jur.citation[2][stage]": "",
+        "version[jur.citation]": "0",
+    }
+    response = post_form(client, url, posted)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    message = "Instrument 2: Give the date of entry into force."
+    # Next to the second instrument's date, which points to it; not repeated above the inputs.
+    date_input = re.search(r'<input [^>]*id="jur\.citation-1-in_force_date"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in date_input
+    assert 'aria-describedby="jur.citation-error"' in date_input
+    assert page.count('id="jur.citation-error"') == 1
+    after = page[page.index(date_input) + len(date_input) :]
+    assert after.startswith('<div class="text-danger small mt-1" id="jur.citation-error"')
+    assert after.index(message) < after.index("</fieldset>")
+    first_date = re.search(r'<input [^>]*id="jur\.citation-0-in_force_date"[^>]*>', page).group(0)
+    assert "aria-invalid" not in first_date and 'value="2012-03-01"' in first_date
+    assert 'value="Law on Electronic Communications"' in page  # nothing typed is lost
+    assert 'href="#q-jur.citation">' in page and message in page  # the summary names it too
+    assert answer_row(app, assessments.own, "jur.citation") is None
+
+    posted["jur.citation[1][in_force_date]"] = "2015-07-01"
+    assert post_form(client, url, posted).status_code == 302
+    assert answer_row(app, assessments.own, "jur.citation").value == [
+        {"instrument": "Criminal Code", "article": "Art. 7", "in_force_date": "2012-03-01",
+         "stage": "in_force"},
+        {"instrument": "Law on Electronic Communications", "in_force_date": "2015-07-01",
+         "stage": "in_force"},
+    ]  # fmt: skip
+    page = client.get(url).get_data(as_text=True)
+    block = page[page.index('id="q-jur.citation"') :]
+    block = block[: block.index('id="jur.citation-note"')]
+    legends = re.findall(r"<legend [^>]*>([^<]+)</legend>", block)
+    assert legends == ["Instrument 1", "Instrument 2", "Another instrument (optional)"]
+    for index in range(3):  # each input has its label
+        for name in ("stage", "instrument", "article", "in_force_date", "link"):
+            assert f'<label class="form-label small" for="jur.citation-{index}-{name}">' in block
+            assert f'name="jur.citation[{index}][{name}]"' in block
+
+
+def test_autosave_names_the_instrument_field_at_fault(app, client, world, assessments):
+    sign_in(client, world.own.email)
+    response = autosave(
+        client,
+        assessments.own,
+        "jur.citation",
+        {"jur.citation[0][stage]": "none", "jur.citation[1][stage]": "draft"},
+    )
+    assert response.status_code == 422
+    assert response.get_json()["error"] == {
+        "message": "Instrument 2: Name the law or instrument.",
+        "field": "value.1.instrument",
+    }
 
 
 def test_a_stale_section_save_shows_the_conflict_on_the_page(app, client, world, assessments):
@@ -289,6 +360,22 @@ def test_a_stale_section_save_shows_the_conflict_on_the_page(app, client, world,
     assert "A colleague changed this answer after you opened it." in page
     assert "Their answer: Yes" in page
     assert 'name="version[jur.territory]" value="1"' in page  # saving again keeps mine
+
+
+def test_saving_the_section_right_after_its_own_autosave_is_no_conflict(
+    app, client, world, assessments
+):
+    # The page autosaved the date (version 0 -> 1) while the person clicked "Save this section",
+    # whose form still carries version 0: the same value is no lost update.
+    sign_in(client, world.own.email)
+    autosave(client, assessments.own, "jur.territory", {"jur.territory[answer]": "yes"})
+    response = post_form(
+        client,
+        f"/assessments/{assessments.own}/sections/jurisdiction",
+        {"jur.territory[answer]": "yes", "version[jur.territory]": "0"},
+    )
+    assert response.status_code == 302
+    assert answer_row(app, assessments.own, "jur.territory").version == 1  # no new version
 
 
 def test_unknown_question_and_other_countries(app, client, world, assessments):

@@ -76,7 +76,7 @@ def test_changed_content_makes_a_new_version_and_keeps_the_old(app, runner, tmp_
     path.write_text(path.read_text().replace(old_label, old_label + " (revised)", 1))
     result = runner.invoke(args=["questionnaires", "load", str(folder)])
     assert result.exit_code == 0
-    assert "questionnaire catf-self-assessment 2026.1" in result.output
+    assert "questionnaire catf-self-assessment 2026.2" in result.output
     assert result.output.count(": unchanged") == 4  # the frameworks did not change
     assert versions(app) == (4, 2)
     with app.app_context():
@@ -136,9 +136,9 @@ def test_coverage_text_names_every_provision(runner):
     assert "UNCOVERED" not in result.output
 
 
-def test_seed_demo_loads_the_shipped_files(app, runner):
+def test_seed_demo_loads_the_shipped_files_and_the_archived_version(app, runner):
     runner.invoke(args=["seed-demo"])
-    assert versions(app) == (4, 1)
+    assert versions(app) == (4, 2)  # 2026.1 for the 2025 round, 2026.2 for the 2027 round
 
 
 def test_library_pages_show_provisions_coverage_and_crosswalk(app, client, world, loaded_library):

@@ -67,7 +67,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/admin/countries/<code>/participation"): row(302, 403, 403, 403, 302, 302),
     ("GET", "/admin/audit"): ADMIN_ONLY,
     ("GET", "/library/"): LIBRARY,
-    ("GET", "/library/frameworks/<framework_id>"): LIBRARY,
+    ("GET", "/library/frameworks/<framework_id>"): SIGNED_IN,  # officials follow cited articles
     ("GET", "/library/questionnaires/<int:version_id>"): LIBRARY,
     ("GET", "/library/coverage"): LIBRARY,
     ("GET", "/library/crosswalk"): LIBRARY,

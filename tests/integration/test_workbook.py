@@ -22,6 +22,11 @@ def download(client, assessment_id):
     return load_workbook(io.BytesIO(response.data))
 
 
+def section_sheet(book, section_id):
+    """Return the sheet of a section, whatever its number."""
+    return next(book[name] for name in book.sheetnames if name[3:] == section_id)
+
+
 def find_row(sheet, question_id, field=None):
     for row in sheet.iter_rows(min_row=2):
         if row[0].value == question_id and (field is None or (row[1].value or "") == field):
@@ -56,9 +61,9 @@ def test_the_workbook_has_a_sheet_per_section_ids_drop_downs_and_current_answers
     post_form(client, f"/assessments/{assessments.own}/answers/{OFFENCE}",
               {f"{OFFENCE}[answer]": "partly", f"version[{OFFENCE}]": "0"})  # fmt: skip
     book = download(client, assessments.own)
-    assert "01 legislative_status" in book.sheetnames and "02 substantive" in book.sheetnames
-    assert len([name for name in book.sheetnames if name[:2].isdigit()]) == 18
-    sheet = book["02 substantive"]
+    assert book.sheetnames[3:6] == ["01 legislative_status", "02 treaty_status", "03 substantive"]
+    assert len([name for name in book.sheetnames if name[:2].isdigit()]) == 19  # one per section
+    sheet = section_sheet(book, "substantive")
     row = find_row(sheet, OFFENCE, "answer")
     assert row[3].value == "Partly" and row[5].value == 1  # the answer and its version
     validations = [
@@ -72,15 +77,17 @@ def test_the_workbook_has_a_sheet_per_section_ids_drop_downs_and_current_answers
 def test_a_filled_workbook_is_imported(app, client, world, assessments):
     sign_in(client, world.own.email)
     book = download(client, assessments.own)
-    sheet = book["04 jurisdiction"]
+    sheet = section_sheet(book, "jurisdiction")
     find_row(sheet, "jur.territory", "answer")[3].value = "Yes"
     find_row(sheet, "jur.nationals", "answer")[3].value = "partly"
     find_row(sheet, "jur.nationals", "reference")[3].value = "Only serious offences"
-    find_row(sheet, "jur.citation", "stage")[3].value = "In force"
-    find_row(sheet, "jur.citation", "instrument")[3].value = "Criminal Code"
+    find_row(sheet, "jur.citation", "0.stage")[3].value = "In force"
+    find_row(sheet, "jur.citation", "0.instrument")[3].value = "Criminal Code"
     from datetime import datetime
 
-    find_row(sheet, "jur.citation", "in_force_date")[3].value = datetime(2012, 3, 1)
+    find_row(sheet, "jur.citation", "0.in_force_date")[3].value = datetime(2012, 3, 1)
+    find_row(sheet, "jur.citation", "1.stage")[3].value = "Adopted, not in force"
+    find_row(sheet, "jur.citation", "1.instrument")[3].value = "Law on Electronic Communications"
     find_row(sheet, "jur.other_grounds")[4].value = "Checked with the Ministry of Justice"
     training = next(name for name in book.sheetnames if name.startswith("T") and "events" in name)
     table = book[training]
@@ -92,11 +99,10 @@ def test_a_filled_workbook_is_imported(app, client, world, assessments):
     stored = answers(app, assessments.own)
     assert stored["jur.territory"] == {"answer": "yes"}
     assert stored["jur.nationals"] == {"answer": "partly", "reference": "Only serious offences"}
-    assert stored["jur.citation"] == {
-        "instrument": "Criminal Code",
-        "in_force_date": "2012-03-01",
-        "stage": "in_force",
-    }
+    assert stored["jur.citation"] == [
+        {"instrument": "Criminal Code", "in_force_date": "2012-03-01", "stage": "in_force"},
+        {"instrument": "Law on Electronic Communications", "stage": "adopted"},
+    ]
     assert stored["cap.training.events"][0]["year"] == 2025
     with app.app_context():
         note = db.session.scalar(
@@ -111,11 +117,11 @@ def test_a_filled_workbook_is_imported(app, client, world, assessments):
 def test_any_invalid_cell_imports_nothing_and_lists_each_problem(app, client, world, assessments):
     sign_in(client, world.own.email)
     book = download(client, assessments.own)
-    sheet = book["04 jurisdiction"]
+    sheet = section_sheet(book, "jurisdiction")
     find_row(sheet, "jur.territory", "answer")[3].value = "Yes"
     bad = find_row(sheet, "jur.nationals", "answer")
     bad[3].value = "Sometimes"
-    citation = find_row(sheet, "jur.citation", "stage")
+    citation = find_row(sheet, "jur.citation", "0.stage")
     citation[3].value = "In force"
     response = upload(client, assessments.own, book)
     page = response.get_data(as_text=True)
@@ -134,7 +140,7 @@ def test_answers_changed_online_since_the_download_are_conflicts(app, client, wo
     book = download(client, assessments.own)
     post_form(client, f"/assessments/{assessments.own}/answers/jur.territory",
               {"jur.territory[answer]": "no", "version[jur.territory]": "0"})  # fmt: skip
-    sheet = book["04 jurisdiction"]
+    sheet = section_sheet(book, "jurisdiction")
     find_row(sheet, "jur.territory", "answer")[3].value = "Yes"
     find_row(sheet, "jur.nationals", "answer")[3].value = "Yes"
     response = upload(client, assessments.own, book)
@@ -169,7 +175,7 @@ def test_an_answer_changed_online_and_untouched_in_the_workbook_is_no_conflict(
     book = download(client, assessments.own)  # nothing answered yet
     post_form(client, f"/assessments/{assessments.own}/answers/jur.territory",
               {"jur.territory[answer]": "no", "version[jur.territory]": "0"})  # fmt: skip
-    sheet = book["04 jurisdiction"]
+    sheet = section_sheet(book, "jurisdiction")
     find_row(sheet, "jur.nationals", "answer")[3].value = "Yes"  # a different question
     response = upload(client, assessments.own, book)
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -183,7 +189,7 @@ def test_an_answer_changed_online_and_untouched_in_the_workbook_is_no_conflict(
               {"jur.territory[answer]": "partly", "version[jur.territory]": "1"})  # fmt: skip
     post_form(client, f"/assessments/{assessments.own}/answers/jur.territory",
               {"jur.territory[answer]": "yes", "version[jur.territory]": "2"})  # fmt: skip
-    find_row(book["04 jurisdiction"], "jur.nationals", "answer")[3].value = "No"
+    find_row(section_sheet(book, "jurisdiction"), "jur.nationals", "answer")[3].value = "No"
     assert upload(client, assessments.own, book).status_code == 302
     assert answers(app, assessments.own) == {
         "jur.territory": {"answer": "yes"},
@@ -314,3 +320,99 @@ def upload_bytes(client, assessment_id, data: bytes):
         {"workbook": (io.BytesIO(data), "bomb.xlsx")},
         content_type="multipart/form-data",
     )
+
+
+def _instruments(count: int) -> list[dict]:
+    return [
+        {"instrument": f"Law No. {n}/2015", "article": f"Art. {n}", "stage": "in_force",
+         "in_force_date": f"2015-01-{n:02d}"}
+        for n in range(1, count + 1)
+    ]  # fmt: skip
+
+
+def _save(app, assessment_id, user_id, question_id, value):
+    from app.assessments import answers as answer_services
+    from app.models import Assessment, User
+
+    with app.app_context():
+        answer_services.save_answer(
+            db.session.get(Assessment, assessment_id), question_id, value, version=0,
+            user=db.session.get(User, user_id),
+        )  # fmt: skip
+        db.session.commit()
+
+
+def test_every_instrument_of_a_citation_survives_the_workbook(app, client, world, assessments):
+    from app.models import AnswerRevision
+
+    ten = _instruments(10)  # the most a citation holds: more than the two a new one is given
+    _save(app, assessments.own, world.own.id, "jur.citation", ten)
+    sign_in(client, world.own.email)
+    book = download(client, assessments.own)
+    sheet = section_sheet(book, "jurisdiction")
+    fields = [row[1].value for row in sheet.iter_rows(min_row=2) if row[0].value == "jur.citation"]
+    assert fields == [f"{n}.{name}" for n in range(10)
+                      for name in ("stage", "instrument", "article", "in_force_date", "link")]  # fmt: skip
+    assert find_row(sheet, "jur.citation", "9.instrument")[3].value == "Law No. 10/2015"
+    with app.app_context():
+        revisions = db.session.scalar(select(func.count(AnswerRevision.id)))
+    assert upload(client, assessments.own, book).status_code == 302
+    assert answers(app, assessments.own)["jur.citation"] == ten  # sent back unchanged: kept
+    with app.app_context():
+        assert db.session.scalar(select(func.count(AnswerRevision.id))) == revisions
+
+    book = download(client, assessments.own)
+    find_row(section_sheet(book, "jurisdiction"), "jur.citation", "6.article")[3].value = "Arts 7–9"
+    assert upload(client, assessments.own, book).status_code == 302
+    assert answers(app, assessments.own)["jur.citation"] == [
+        *ten[:6],
+        {**ten[6], "article": "Arts 7–9"},
+        *ten[7:],
+    ]
+
+
+def test_a_citation_gains_an_instrument_and_an_error_names_its_cell(
+    app, client, world, assessments
+):
+    _save(app, assessments.own, world.own.id, "jur.citation", _instruments(1))
+    sign_in(client, world.own.email)
+    book = download(client, assessments.own)
+    sheet = section_sheet(book, "jurisdiction")
+    assert find_row(sheet, "jur.citation", "1.stage")[2].value == (
+        "Another instrument (optional) — Legislative stage"
+    )
+    find_row(sheet, "jur.citation", "1.stage")[3].value = "In force"
+    find_row(sheet, "jur.citation", "1.instrument")[3].value = "Law on Electronic Communications"
+    date = find_row(sheet, "jur.citation", "1.in_force_date")[3]
+    response = upload(client, assessments.own, book)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f"<td>{date.coordinate}</td>" in page
+    assert "Instrument 2: Give the date of entry into force." in page
+    date.value = "2015-07-01"
+    assert upload(client, assessments.own, book).status_code == 302
+    assert answers(app, assessments.own)["jur.citation"] == [
+        *_instruments(1),
+        {"instrument": "Law on Electronic Communications", "in_force_date": "2015-07-01",
+         "stage": "in_force"},
+    ]  # fmt: skip
+
+
+def test_a_workbook_with_the_citation_of_before_still_imports(app, client, world, assessments):
+    """Downloaded before citations held several instruments: one row per field, no index."""
+    sign_in(client, world.own.email)
+    book = download(client, assessments.own)
+    sheet = section_sheet(book, "jurisdiction")
+    for row in sheet.iter_rows(min_row=2):
+        if row[0].value == "jur.citation":
+            index, _sep, name = row[1].value.partition(".")
+            if index == "0":
+                row[1].value = name
+            else:
+                row[0].value = row[1].value = None  # the rows of before stop at one instrument
+    find_row(sheet, "jur.citation", "stage")[3].value = "Draft"
+    find_row(sheet, "jur.citation", "instrument")[3].value = "Cybercrime Bill"
+    assert upload(client, assessments.own, book).status_code == 302
+    assert answers(app, assessments.own)["jur.citation"] == [
+        {"instrument": "Cybercrime Bill", "stage": "draft"}
+    ]
