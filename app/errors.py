@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -25,6 +25,13 @@ def _titles() -> dict[int, str]:
 
 def register(app: Flask) -> None:
     """Install the error handlers on ``app``."""
+
+    @app.before_request
+    def refuse_nul_in_the_address():
+        # No filter or search holds a NUL, and PostgreSQL cannot compare text with one: say so
+        # rather than fail. (Answers, notes and forms refuse control characters field by field.)
+        if any("\x00" in value for values in request.args.listvalues() for value in values):
+            abort(400, _("The address contains a NUL character (%00): remove it and try again."))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

@@ -21,7 +21,7 @@ from app.core.errors import Invalid, NotFound, Refused, ServiceError
 from app.extensions import db
 from app.frameworks import store
 from app.frameworks.runtime import Runtime, runtime_for
-from app.frameworks.types import AnswerError, QuestionBase
+from app.frameworks.types import CONTROL_CHARACTERS, AnswerError, QuestionBase
 from app.models import (
     Answer,
     AnswerRevision,
@@ -189,6 +189,11 @@ def _clean_note(note: Any) -> Any:
     note = (str(note).strip() or None) if note is not None else None
     if note and len(note) > NOTE_MAX:
         raise Invalid(_l("Keep the note under 5,000 characters."), field="note")
+    if note and CONTROL_CHARACTERS.search(note):
+        raise Invalid(
+            _l("Remove the invisible control characters from the note (such as NUL)."),
+            field="note",
+        )
     return note
 
 

@@ -293,6 +293,10 @@ def _text(value: Any, maximum: int, pattern: str | None = None, path: str = "") 
     text = str(value).replace("\r\n", "\n").strip()
     if not text:
         return None
+    if CONTROL_CHARACTERS.search(text):
+        raise AnswerError(
+            _l("Remove the invisible control characters from the text (such as NUL)."), path
+        )
     if len(text) > maximum:
         raise AnswerError(
             _l(
@@ -315,10 +319,14 @@ def _text(value: Any, maximum: int, pattern: str | None = None, path: str = "") 
 
 #: The whitespace ``str.strip`` removes, spelled out.
 _WS = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-#: Text as ``_text`` stores it: not blank, no whitespace at either end.
-_TEXT = rf"^[^{_WS}](?:[\s\S]*[^{_WS}])?$"
+#: The control characters no text keeps: spreadsheets, PDFs and PostgreSQL's text cannot hold
+#: them (tab, line feed and carriage return are kept).
+_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f"
+CONTROL_CHARACTERS = re.compile(f"[{_CONTROL}]")
+#: Text as ``_text`` stores it: not blank, no whitespace at either end, no control character.
+_TEXT = rf"^[^{_WS}{_CONTROL}](?:[^{_CONTROL}]*[^{_WS}{_CONTROL}])?$"
 #: The same on a single line.
-_LINE = rf"^[^{_WS}](?:[^\n]*[^{_WS}])?$"
+_LINE = rf"^[^{_WS}{_CONTROL}](?:[^\n{_CONTROL}]*[^{_WS}{_CONTROL}])?$"
 
 
 def _text_schema(maximum: int, *, line: bool = False) -> dict[str, Any]:
@@ -1435,7 +1443,7 @@ class LegalCitation(QuestionBase):
 
 
 #: ``URL_PATTERN`` on a trimmed text.
-_LINK = rf"^[hH][tT][tT][pP][sS]?://[^{_WS}/$.?#][^{_WS}]*$"
+_LINK = rf"^[hH][tT][tT][pP][sS]?://[^{_WS}{_CONTROL}/$.?#][^{_WS}{_CONTROL}]*$"
 
 
 PHONE_PATTERN = r"^\+?[0-9][0-9 ()./-]{3,40}$"

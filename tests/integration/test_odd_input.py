@@ -99,3 +99,39 @@ def test_a_workbook_with_missing_columns_or_odd_versions_is_explained(
     response = upload(client, assessments.own, meta_only)
     assert response.status_code == 422
     assert "not downloaded from this assessment" in response.get_data(as_text=True)
+
+
+def test_control_characters_are_refused_so_every_export_can_hold_the_answers(
+    app, client, world, assessments
+):
+    # A NUL or an escape character in an answer or a note would break the workbook (spreadsheets
+    # cannot hold them) and PostgreSQL's text columns: refused with a message naming the field.
+    token = token_for(client, world.own.email)
+    url = f"/api/v1/assessments/{assessments.own}/answers/sub.illegal_access.citation"
+    citation = [{"stage": "draft", "instrument": "Criminal\x00Code"}]
+    response = client.put(url, json={"value": citation, "version": 0}, headers=bearer(token))
+    assert response.status_code == 422
+    assert response.get_json()["error"]["field"] == "value.0.instrument"
+    assert "control characters" in response.get_json()["error"]["message"]
+    response = client.put(
+        url,
+        json={"value": None, "note": "see \x1b[31mhere", "version": 0},
+        headers=bearer(token),
+    )
+    assert response.status_code == 422 and response.get_json()["error"]["field"] == "note"
+    # Tabs and line breaks are text: kept, and the workbook still downloads.
+    kept = [{"stage": "draft", "instrument": "Criminal Code\tBook II"}]
+    response = client.put(
+        url, json={"value": kept, "note": "line one\nline two", "version": 0}, headers=bearer(token)
+    )
+    assert response.status_code == 200, response.get_json()
+    sign_in(client, world.own.email)
+    assert client.get(f"/assessments/{assessments.own}/workbook").status_code == 200
+
+
+def test_a_nul_in_a_filter_of_the_address_is_a_clear_400(app, client, world):
+    sign_in(client, world.coordinator.email)
+    for url in ("/admin/users?q=a%00", "/admin/countries?q=%00x", "/assessments?status=%00"):
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert "contains a NUL character (%00): remove it" in response.get_data(as_text=True)
