@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_library.py
 	$(BIN)/python benchmarks/bench_autosave.py --database $(BENCH_DATABASE)
 	$(BIN)/python benchmarks/bench_sections.py --database $(BENCH_DATABASE)
+	$(BIN)/python benchmarks/bench_scoring.py
 
 BENCH_DATABASE ?= both
 

@@ -376,6 +376,11 @@ def _check_questionnaire(library: Library, questionnaire: Questionnaire) -> None
         for provision in framework.provisions
     }
 
+    for ref in questionnaire.settings.weights:
+        if ref not in provisions:
+            problems.append(
+                source.problem(("settings", "weights", ref), f"unknown provision {ref!r}")
+            )
     _fill_choices(library, questionnaire)
     _check_sections(source, questionnaire, problems)
 

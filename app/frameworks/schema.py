@@ -168,6 +168,10 @@ class MaturityArea(Strict):
 class Settings(Strict):
     #: Priority follow-up fires when more provisions than this are rated PC or NC.
     priority_threshold: Annotated[int, Field(ge=0)] = 5
+    #: Weights of provisions in the indicative index (``budapest:16: 2``); 1 when not given.
+    weights: dict[
+        Annotated[str, Field(pattern=PROVISION_REF_PATTERN)], Annotated[float, Field(gt=0, le=100)]
+    ] = {}
 
 
 class Institution(Strict):

@@ -43,6 +43,8 @@ SHORT_TEXT_MAX = 500
 LONG_TEXT_MAX = 20_000
 STAGES = ("none", "draft", "tabled", "adopted", "in_force")
 YNPN = ("yes", "partly", "no", "na")
+#: What each ``ynpn`` answer says of an element.
+ELEMENT_STATUS = {"yes": "met", "partly": "partly", "no": "not_met", "na": "na"}
 
 
 class AnswerError(ValueError):
@@ -190,6 +192,10 @@ class QuestionBase(Strict):
     inputmode: ClassVar[str | None] = None
     #: The workbook puts the value on a sheet of its own (rows and columns).
     own_sheet: ClassVar[bool] = False
+    #: Scoring reads its answer as the status of the elements it evidences (``element_status``),
+    #: or as the legislative stage of the law behind them (``legislative_stage``).
+    rates_elements: ClassVar[bool] = False
+    records_stage: ClassVar[bool] = False
 
     id: Annotated[str, Field(pattern=QUESTION_ID_PATTERN, max_length=120)]
     label: LANG_TEXT
@@ -217,6 +223,26 @@ class QuestionBase(Strict):
     def is_answered(self, value: Any) -> bool:
         """Return whether a stored value counts as an answer (for required questions)."""
         return value is not None and value != [] and value != ""
+
+    # --- What scoring reads (``app/scoring``) -----------------------------------------------
+
+    def element_status(self, value: Any) -> str | None:
+        """Return what the value says of the elements the question evidences: ``met``,
+        ``partly``, ``not_met`` or ``na``; None when the type does not rate elements."""
+        return None
+
+    def legislative_stage(self, value: Any) -> str | None:
+        """Return the legislative stage the value records (``none`` … ``in_force``), if any."""
+        return None
+
+    def indicator_met(self, value: Any, ref: str) -> bool:
+        """Return whether the value shows the maturity indicator ``ref`` met: by default, any
+        answer is the evidence the indicator asks for."""
+        return self.is_answered(value)
+
+    def reservations_recorded(self, value: Any) -> tuple[tuple[str, str], ...]:
+        """Return the (framework, reservation id) pairs the value records."""
+        return ()
 
     @abstractmethod
     def value_schema(self) -> dict[str, Any]:
@@ -385,6 +411,7 @@ class Ynpn(QuestionBase):
     comparable_kind: ClassVar[str] = "choice"
     macro: ClassVar[str] = "ynpn"
     has_choices: ClassVar[bool] = True
+    rates_elements: ClassVar[bool] = True
     type: Literal["ynpn"]
     FIELDS: ClassVar[tuple[str, ...]] = ("answer", "reference")
 
@@ -417,6 +444,12 @@ class Ynpn(QuestionBase):
 
     def comparable(self, value: Any) -> Any:
         return value["answer"] if value else None
+
+    def element_status(self, value: Any) -> str | None:
+        return ELEMENT_STATUS[value["answer"]] if value else None
+
+    def indicator_met(self, value: Any, ref: str) -> bool:
+        return bool(value) and value["answer"] == "yes"
 
     def choice_values(self) -> tuple[str, ...]:
         return YNPN
@@ -658,6 +691,9 @@ class Reservations(GeneratedChoices):
     framework: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)]
     #: Offer only these kinds (reservation, declaration, notification); all when empty.
     kinds: list[Literal["reservation", "declaration", "notification"]] = []
+
+    def reservations_recorded(self, value: Any) -> tuple[tuple[str, str], ...]:
+        return tuple((self.framework, item) for item in value or ())
 
     def options_from(self, questionnaire: Any, frameworks: Mapping[str, Any]) -> list[Choice]:
         if self.framework not in questionnaire.frameworks or self.framework not in frameworks:
@@ -1146,6 +1182,7 @@ class LegalCitation(QuestionBase):
     title: ClassVar[Any] = _l("Legal citation")
     comparable_kind: ClassVar[str] = "choice"
     macro: ClassVar[str] = "citation"
+    records_stage: ClassVar[bool] = True
     type: Literal["legal_citation"]
     FIELDS: ClassVar[tuple[str, ...]] = ("instrument", "article", "in_force_date", "stage", "link")
 
@@ -1221,6 +1258,9 @@ class LegalCitation(QuestionBase):
         # between a code in force and a bill is not yet in force.
         stages = [item["stage"] for item in _instruments(value)]
         return min(stages, key=STAGES.index) if stages else None
+
+    def legislative_stage(self, value: Any) -> str | None:
+        return self.comparable(value)
 
     def choice_values(self) -> tuple[str, ...]:
         return STAGES
@@ -1862,6 +1902,9 @@ class IndicatorChecklist(QuestionBase):
     comparable_kind: ClassVar[str] = "choices"
     macro: ClassVar[str] = "checklist"
     type: Literal["indicator_checklist"]
+
+    def indicator_met(self, value: Any, ref: str) -> bool:
+        return ref in (value or ())
 
     def from_form(self, form: Any) -> Any:
         items = [item for item in form.getlist(self.id) if item]

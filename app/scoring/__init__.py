@@ -1,0 +1,1 @@
+"""Scoring: the pure engine (``engine``) and its explanations in words (``explain``)."""
