@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.assessments import answers, cycles, evidence
+from app.assessments import answers, cycles, evidence, review
 from app.core.permissions import Role
 from app.extensions import db
 from app.frameworks import store
@@ -390,6 +390,7 @@ def _seed_2025(coordinator: User, chosen: list[Country], users: Mapping[str, Use
             _write(current, official, question_id, value)
         _complete(assessment, official, 0)  # consistent with the realistic answers
         answers.submit(assessment, official)
+        review.assign_reviewers(assessment, REVIEWER, None, coordinator)
     cycles.close_cycle(cycle, coordinator)
 
 
@@ -403,6 +404,23 @@ def _seed_2027(coordinator: User, chosen: list[Country], users: Mapping[str, Use
     _fill_demoland(opened["XAA"], users)
     _submit_exampleland(opened["XAB"], users[BEATRIZ])
     # Sampleland (XAC): nobody has opened it yet; it holds only the answers carried over.
+    for assessment in opened.values():  # the coordinator planned the reviews ahead
+        review.assign_reviewers(assessment, REVIEWER, None, coordinator)
+    # The reviewer started on Exampleland and asked one question.
+    exampleland = opened["XAB"]
+    reviewer = users[REVIEWER]
+    review.perform(exampleland, "start_review", reviewer)
+    review.request_clarification(
+        exampleland,
+        [
+            review.Item(
+                "Your 24/7 point of contact was last verified in January 2027: which channel "
+                "was tested, and how long did the reply take?",
+                "cap.contact_point.last_verified",
+            )
+        ],
+        reviewer,
+    )
 
 
 def _fill_demoland(assessment: Assessment, users: Mapping[str, User]) -> None:

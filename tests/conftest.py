@@ -87,9 +87,10 @@ class World:
 
     own: Persona  # an official of XAA, the country whose objects the tests open
     other: Persona  # an official of XAB
-    reviewer: Persona
+    reviewer: Persona  # the lead reviewer of the assessments ``open_cycle`` creates
     coordinator: Persona
     admin: Persona
+    outsider: Persona  # a reviewer assigned to none of them
 
     def persona(self, name: str) -> Persona | None:
         return None if name == "anonymous" else getattr(self, name)
@@ -126,6 +127,7 @@ def world(app) -> World:
             reviewer=make_user("rafael@catf.example.org", Role.REVIEWER),
             coordinator=make_user("camille@catf.example.org", Role.COORDINATOR),
             admin=make_user("ada@catf.example.org", Role.ADMIN),
+            outsider=make_user("oscar@catf.example.org", Role.REVIEWER),
         )
         db.session.commit()
     return result
@@ -217,7 +219,10 @@ def open_cycle(app, world, name: str = "2027 round", countries=("XAA", "XAB")) -
         cycle = cycles.create_cycle(
             name, version, date(2027, 6, 30), chosen, carry_over=True, user=coordinator
         )
-        created = {a.country.code: a.id for a in cycles.open_cycle(cycle, coordinator)}
+        opened = cycles.open_cycle(cycle, coordinator)
+        for assessment in opened:  # world.reviewer reviews them; world.outsider none
+            assessment.lead_reviewer_id = world.reviewer.id
+        created = {a.country.code: a.id for a in opened}
         db.session.commit()
         return Assessments(cycle.id, created.get("XAA"), created.get("XAB"))
 

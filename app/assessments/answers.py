@@ -26,6 +26,7 @@ from app.models import (
     Answer,
     AnswerRevision,
     Assessment,
+    AssessmentStatus,
     CycleStatus,
     EvidenceFile,
     QuestionnaireVersion,
@@ -118,10 +119,17 @@ def state(assessment: Assessment, *, only: Collection[str] | None = None) -> Sta
 
 def is_editable(assessment: Assessment) -> bool:
     """Return whether countries may still change the assessment."""
-    return (
-        assessment.status in workflows.COUNTRY_WRITES
-        and assessment.cycle.status is CycleStatus.OPEN
-    )
+    return _why_not_editable(assessment) is None
+
+
+def _why_not_editable(assessment: Assessment):
+    if assessment.status not in workflows.COUNTRY_WRITES:
+        return _l("This assessment was submitted; it can no longer be changed.")
+    if assessment.status is AssessmentStatus.CLARIFICATION:
+        return None  # the reviewer asked: the country answers, even after the deadline
+    if assessment.cycle.status is not CycleStatus.OPEN:
+        return _l("This assessment cycle is closed; answers can no longer change.")
+    return None
 
 
 def lock(assessment: Assessment) -> None:
@@ -139,10 +147,9 @@ def lock(assessment: Assessment) -> None:
 
 def ensure_editable(assessment: Assessment) -> None:
     """Refuse (409) when countries may no longer change the assessment."""
-    if assessment.status not in workflows.COUNTRY_WRITES:
-        raise Refused(_l("This assessment was submitted; it can no longer be changed."))
-    if assessment.cycle.status is not CycleStatus.OPEN:
-        raise Refused(_l("This assessment cycle is closed; answers can no longer change."))
+    reason = _why_not_editable(assessment)
+    if reason is not None:
+        raise Refused(reason)
 
 
 def find_answer(assessment: Assessment, question_id: str) -> Answer | None:

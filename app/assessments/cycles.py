@@ -26,7 +26,8 @@ from app.models import (
 )
 
 #: The states of an assessment that count as finished (answers to carry over, earlier results).
-FINISHED = frozenset({AssessmentStatus.SUBMITTED})
+#: Submitted at least once: what a later cycle carries over (the latest answers).
+FINISHED = frozenset(AssessmentStatus) - {AssessmentStatus.DRAFT}
 
 
 def create_cycle(

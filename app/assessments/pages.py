@@ -102,6 +102,8 @@ class QuestionPage:
     articles: dict[str, tuple[Article, ...]] = field(default_factory=dict)
     #: For questions that replace earlier ones: the earlier questions and their answers.
     earlier: dict[str, list[tuple[QuestionBase, Any]]] = field(default_factory=dict)
+    #: The reviewer's questions of the latest clarification round, by question id.
+    asked: dict[str, list[Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.macro = self.macro or _block_macro()
@@ -129,6 +131,7 @@ class QuestionPage:
             language(),
             articles=articles(assessment.questionnaire_version),
             earlier=earlier_answers(assessment, questions) if questions is not None else {},
+            asked=_asked(assessment),
         )
 
     def block(self, question: QuestionBase, error=None, conflict=None, submitted=None) -> Markup:
@@ -146,6 +149,7 @@ class QuestionPage:
             or submitted is not None
             or question.id in self.notices
             or question.id in self.earlier
+            or question.id in self.asked
         ):
             return render(question, self, error=error, conflict=conflict, submitted=submitted)
         answer = self.answers.get(question.id)
@@ -182,6 +186,20 @@ class QuestionPage:
             return self.words["carried_from"]  # copied when the cycle opened, by no one here
         name = answer.updated_by.display_name if answer.updated_by else "—"
         return self.words["last_saved"] % {"name": name, "when": datetime_utc(answer.updated_at)}
+
+
+def _asked(assessment: Assessment) -> dict[str, list[Any]]:
+    """Return the latest round's questions to the country, by the question they are on (none
+    before the first return to the country: no query then)."""
+    from app.assessments.review import clarifications
+
+    if assessment.review_started_at is None:
+        return {}
+    found: dict[str, list[Any]] = {}
+    for item in clarifications(assessment):
+        if item.latest and item.question_id:
+            found.setdefault(item.question_id, []).append(item)
+    return found
 
 
 class BlockCache:

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
-from app.assessments import answers, bp, evidence, fields, workbook, workflows
+from app.assessments import answers, bp, evidence, fields, review, workbook, workflows
 from app.assessments import cycles as cycle_steps
 from app.assessments.fields import read_upload
 from app.assessments.forms import CycleForm, EvidenceForm, WorkbookUploadForm
@@ -33,7 +33,9 @@ from app.core import labels
 from app.core.errors import ServiceError
 from app.core.permissions import (
     can_answer,
+    can_coordinate_reviews,
     can_manage_cycles,
+    is_lead_reviewer,
     require,
     require_assessment_access,
     visible_assessments,
@@ -285,8 +287,137 @@ def overview(assessment_id: int):
         evidence=evidence.evidence_files(assessment),
         editable=_may_edit(assessment),
         actions=workflows.ASSESSMENT.available(assessment, current_user),
+        review_actions=[
+            t
+            for t in workflows.ASSESSMENT.available(assessment, current_user)
+            if t.name in REVIEW_ACTIONS
+        ],
+        may_ask=is_lead_reviewer(current_user, assessment)
+        and workflows.ASSESSMENT.status(assessment)
+        in workflows.ASSESSMENT.transition("request_clarification").sources,
+        assigns=can_coordinate_reviews(current_user, assessment),
+        reviewers=review.reviewers() if can_coordinate_reviews(current_user, assessment) else [],
+        asked=review.clarifications(assessment),
         action_form=ActionForm(),
     )
+
+
+# --- Review ----------------------------------------------------------------------------------
+
+#: The review's transitions taken with a button (request_clarification has its own page).
+REVIEW_ACTIONS = ("start_review", "resubmit", "finalise", "publish", "reopen")
+
+
+@bp.post("/assessments/<int:assessment_id>/reviewers")
+@login_required
+def assign_reviewers(assessment_id: int):
+    """A coordinator assigns the lead (and second) reviewer."""
+    assessment = _assessment(assessment_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        review.assign_reviewers(
+            assessment, request.form.get("lead"), request.form.get("second"), current_user
+        )
+    except ServiceError as error:
+        db.session.rollback()
+        if error.status == 403:
+            abort(403)
+        flash(str(error.message), "danger")
+    else:
+        db.session.commit()
+        flash(_("The reviewers are assigned."), "success")
+    return redirect(url_for("assessments.overview", assessment_id=assessment.id) + "#review")
+
+
+@bp.post("/assessments/<int:assessment_id>/review/<action>")
+@login_required
+def review_action(assessment_id: int, action: str):
+    """Take a step of the review: start, resubmit, finalise, publish or re-open (with a reason)."""
+    assessment = _assessment(assessment_id)
+    if action not in REVIEW_ACTIONS:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        review.perform(assessment, action, current_user, reason=request.form.get("reason"))
+    except ServiceError as error:
+        db.session.rollback()
+        if error.status == 403:
+            abort(403)
+        flash(str(error.message), "danger")
+    else:
+        db.session.commit()
+        flash(str(workflows.ASSESSMENT.transition(action).label) + " — " + _("done."), "success")
+    return redirect(url_for("assessments.overview", assessment_id=assessment.id) + "#review")
+
+
+@bp.route("/assessments/<int:assessment_id>/clarification", methods=["GET", "POST"])
+@login_required
+def request_clarification(assessment_id: int):
+    """The lead reviewer writes questions for the country and returns the assessment to it."""
+    assessment = _assessment(assessment_id)
+    if not is_lead_reviewer(current_user, assessment):
+        abort(403)
+    current = answers.state(assessment)
+    form = ActionForm()
+    errors: dict[str, str] = {}
+    rows = CLARIFICATION_ROWS
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        items = [
+            review.Item(
+                request.form.get(f"text-{i}", ""), request.form.get(f"question-{i}") or None
+            )
+            for i in range(rows)
+        ]
+        try:
+            review.request_clarification(assessment, items, current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            if error.status == 403:
+                abort(403)
+            errors[error.field or "items"] = str(error.message)
+        else:
+            db.session.commit()
+            flash(_("The assessment is returned to the country with your questions."), "success")
+            return redirect(url_for("assessments.overview", assessment_id=assessment.id))
+    status = 422 if errors else 200
+    return render_template(
+        "assessments/clarification.html",
+        assessment=assessment,
+        state=current,
+        form=form,
+        rows=rows,
+        errors=errors,
+        asked=review.clarifications(assessment),
+        may_return=workflows.ASSESSMENT.transition("request_clarification").sources,
+    ), status
+
+
+#: How many questions the clarification form offers at once.
+CLARIFICATION_ROWS = 5
+
+
+@bp.post("/assessments/<int:assessment_id>/clarifications/<int:clarification_id>/reply")
+@login_required
+def reply_clarification(assessment_id: int, clarification_id: int):
+    """An official replies to one of the reviewer's questions."""
+    assessment = _assessment(assessment_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        review.reply(assessment, clarification_id, request.form.get("reply", ""), current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        if error.status in (403, 404):
+            abort(error.status)
+        flash(str(error.message), "danger")
+    else:
+        db.session.commit()
+        flash(_("Your reply is saved."), "success")
+    return redirect(url_for("assessments.overview", assessment_id=assessment.id) + "#review")
 
 
 @bp.route("/assessments/<int:assessment_id>/sections/<section_id>", methods=["GET", "POST"])

@@ -9,20 +9,56 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.core.labels import ASSESSMENT_STATES, CYCLE_STATES
-from app.core.permissions import can_answer, can_manage_cycles
+from app.core.permissions import (
+    can_answer,
+    can_coordinate_reviews,
+    can_manage_cycles,
+    is_lead_reviewer,
+)
 from app.core.workflow import Transition, Workflow
 from app.extensions import db
 from app.i18n import country_name
 from app.models import Assessment, AssessmentStatus, Country, Cycle, CycleStatus
 from app.models.cycle import cycle_countries
 
-#: The states in which the country's officials may change their answers.
-COUNTRY_WRITES = frozenset({AssessmentStatus.DRAFT})
+#: The states in which the country's officials may change their answers: while they prepare it
+#: (the cycle open), and when a reviewer returned it with questions (whatever the cycle).
+COUNTRY_WRITES = frozenset({AssessmentStatus.DRAFT, AssessmentStatus.CLARIFICATION})
+#: Waiting for a reviewer to start (or resume) the review.
+AWAITING_REVIEW = frozenset({AssessmentStatus.SUBMITTED, AssessmentStatus.RESUBMITTED})
+#: Reviewed to the end: ratings are final.
+DONE = frozenset({AssessmentStatus.FINALISED, AssessmentStatus.PUBLISHED})
 
 
 def _cycle_is_open(assessment: Assessment):
     if assessment.cycle.status is not CycleStatus.OPEN:
         return _l("This assessment cycle is closed; answers can no longer change.")
+    return None
+
+
+def _lead_assigned(assessment: Assessment):
+    if assessment.lead_reviewer_id is None:
+        return _l("Assign a lead reviewer first.")
+    return None
+
+
+def _all_replied(assessment: Assessment):
+    from app.assessments import review
+
+    unanswered = review.open_clarifications(assessment)
+    if unanswered:
+        return _l(
+            "Reply to every question of the reviewer before resubmitting (%(num)d left).",
+            num=len(unanswered),
+        )
+    return None
+
+
+def _questions_asked(assessment: Assessment):
+    from app.assessments import review  # the open questions are review's business
+
+    if not review.open_clarifications(assessment):
+        return _l("Ask at least one question before returning the assessment to the country.")
     return None
 
 
@@ -83,14 +119,76 @@ ASSESSMENT = Workflow(
     transitions=[
         Transition(
             name="submit",
-            sources=COUNTRY_WRITES,
+            sources=frozenset({AssessmentStatus.DRAFT}),
             target=AssessmentStatus.SUBMITTED,
             allowed=can_answer,
             label=_l("Submit the assessment"),
             guards=(_cycle_is_open,),
             stamp=("submitted_at", "submitted_by_id"),
         ),
+        Transition(
+            name="start_review",
+            sources=AWAITING_REVIEW,
+            target=AssessmentStatus.IN_REVIEW,
+            allowed=is_lead_reviewer,
+            label=_l("Start the review"),
+            guards=(_lead_assigned,),
+            stamp=("review_started_at", None),
+        ),
+        Transition(
+            name="request_clarification",
+            sources=frozenset({AssessmentStatus.IN_REVIEW}),
+            target=AssessmentStatus.CLARIFICATION,
+            allowed=is_lead_reviewer,
+            label=_l("Return to the country with the questions"),
+            confirm=_l("Return the assessment to the country? Its officials can then change it."),
+            guards=(_questions_asked,),
+        ),
+        Transition(
+            name="resubmit",
+            sources=frozenset({AssessmentStatus.CLARIFICATION}),
+            target=AssessmentStatus.RESUBMITTED,
+            allowed=can_answer,
+            label=_l("Resubmit to the reviewer"),
+            guards=(_all_replied,),
+        ),
+        Transition(
+            name="finalise",
+            sources=frozenset({AssessmentStatus.IN_REVIEW}),
+            target=AssessmentStatus.FINALISED,
+            allowed=is_lead_reviewer,
+            label=_l("Finalise the review"),
+            confirm=_l(
+                "Finalise the review? The ratings can then change only if a coordinator "
+                "re-opens it."
+            ),
+            stamp=("finalised_at", "finalised_by_id"),
+        ),
+        Transition(
+            name="publish",
+            sources=frozenset({AssessmentStatus.FINALISED}),
+            target=AssessmentStatus.PUBLISHED,
+            allowed=can_coordinate_reviews,
+            label=_l("Publish the results"),
+            confirm=_l("Publish? The country's officials will see the final ratings."),
+            stamp=("published_at", "published_by_id"),
+        ),
+        Transition(
+            name="reopen",
+            sources=DONE,
+            target=AssessmentStatus.IN_REVIEW,
+            allowed=can_coordinate_reviews,
+            label=_l("Re-open the review"),
+        ),
     ],
-    events={"submit": "submitted"},
+    events={
+        "submit": "submitted",
+        "start_review": "review_started",
+        "request_clarification": "returned_for_clarification",
+        "resubmit": "resubmitted",
+        "finalise": "finalised",
+        "publish": "published",
+        "reopen": "reopened",
+    },
     labels=ASSESSMENT_STATES,
 )

@@ -69,6 +69,11 @@ MATURITY_STAGE_LABELS = {
 ASSESSMENT_STATES = {
     "draft": (_l("Draft"), "text-bg-secondary"),
     "submitted": (_l("Submitted"), "text-bg-primary"),
+    "in_review": (_l("In review"), "text-bg-info"),
+    "clarification": (_l("Clarification requested"), "text-bg-warning"),
+    "resubmitted": (_l("Resubmitted"), "text-bg-primary"),
+    "finalised": (_l("Finalised"), "text-bg-success"),
+    "published": (_l("Published"), "text-bg-dark"),
 }
 
 CYCLE_STATES = {

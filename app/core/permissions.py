@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, false, or_, select
 
 if TYPE_CHECKING:
     from app.models import Assessment, Country, User
@@ -92,9 +92,38 @@ def can_manage_cycles(user: User) -> bool:
     return is_signed_in(user) and user.role in (Role.COORDINATOR, Role.ADMIN)
 
 
+def is_assigned_reviewer(user: User, assessment: Assessment) -> bool:
+    """Whether ``user`` is a reviewer assigned to ``assessment`` (lead or second)."""
+    return (
+        is_signed_in(user)
+        and user.role is Role.REVIEWER
+        and user.id in (assessment.lead_reviewer_id, assessment.second_reviewer_id)
+    )
+
+
+def is_lead_reviewer(user: User, assessment: Assessment) -> bool:
+    """Whether ``user`` is the lead reviewer of ``assessment``: they start the review, ask for
+    clarification and finalise."""
+    return (
+        is_signed_in(user) and user.role is Role.REVIEWER and user.id == assessment.lead_reviewer_id
+    )
+
+
+def can_coordinate_reviews(user: User, assessment: Assessment | None = None) -> bool:
+    """Coordinators and admins assign reviewers, publish finalised assessments and re-open them."""
+    return is_signed_in(user) and user.role in (Role.COORDINATOR, Role.ADMIN)
+
+
 def can_view_assessment(user: User, assessment: Assessment) -> bool:
-    """Those who may see the country may see its assessments."""
-    return can_view_country(user, assessment.country)
+    """Officials see their country's assessments; a reviewer sees those assigned to them;
+    coordinators and admins see all."""
+    if not is_signed_in(user):
+        return False
+    if user.role is Role.OFFICIAL:
+        return user.country_id == assessment.country_id
+    if user.role is Role.REVIEWER:
+        return is_assigned_reviewer(user, assessment)
+    return True
 
 
 def visible_assessments(user: User) -> Select:
@@ -110,6 +139,10 @@ def visible_assessments(user: User) -> Select:
         return query.where(false())
     if user.role is Role.OFFICIAL:
         return query.where(Assessment.country_id == user.country_id)
+    if user.role is Role.REVIEWER:
+        return query.where(
+            or_(Assessment.lead_reviewer_id == user.id, Assessment.second_reviewer_id == user.id)
+        )
     return query
 
 

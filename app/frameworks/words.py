@@ -122,6 +122,8 @@ def _table() -> dict[str, Any]:
         "carried_unconfirmed": gettext("Carried over from the previous cycle, not confirmed"),
         "carried_from": gettext("Carried over from the previous cycle"),
         "articles": gettext("Articles it evidences:"),
+        "reviewer_asks": gettext("The reviewer asks:"),
+        "reply": gettext("Reply:"),
         "earlier_answer": gettext(
             "This question replaces “%(label)s”. The answer given in the previous cycle:"
         ),

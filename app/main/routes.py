@@ -21,8 +21,9 @@ from sqlalchemy import select
 
 from app.admin import events as audit_events
 from app.api import auth as api_tokens
-from app.assessments import answers
+from app.assessments import answers, review, workflows
 from app.core import audit
+from app.core.db import utcnow
 from app.core.permissions import (
     Role,
     can_manage_cycles,
@@ -36,7 +37,7 @@ from app.i18n import by_country_name
 from app.main import bp
 from app.main import services as queries
 from app.main.forms import AccountForm, LanguageForm
-from app.models import ApiToken, Country
+from app.models import ApiToken, AssessmentStatus, Country
 
 
 @bp.get("/")
@@ -56,12 +57,19 @@ def home():
             current=current,
             state=state,
             progress=state.progress() if state else None,
+            asked=review.open_clarifications(current) if current else [],
         )
     context = {
         "countries": by_country_name(queries.participating_countries()),
         "cycles": queries.cycle_summaries(),
         "manages_cycles": can_manage_cycles(user),
     }
+    if user.role is Role.REVIEWER:
+        assigned = review.queue(user)
+        context["queue"] = [a for a in assigned if a.status in workflows.AWAITING_REVIEW
+                            or a.status is AssessmentStatus.IN_REVIEW]  # fmt: skip
+        context["waiting"] = [a for a in assigned if a.status in workflows.COUNTRY_WRITES]
+        context["today"] = utcnow()
     if user.role in (Role.COORDINATOR, Role.ADMIN):
         context["overview"] = queries.overview()
     if user.role is Role.ADMIN:

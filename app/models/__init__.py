@@ -5,6 +5,7 @@ from app.models.assessment import (
     AnswerRevision,
     Assessment,
     AssessmentStatus,
+    Clarification,
     EvidenceFile,
 )
 from app.models.audit import AuditEvent
@@ -21,6 +22,7 @@ __all__ = [
     "Assessment",
     "AssessmentStatus",
     "AuditEvent",
+    "Clarification",
     "Country",
     "Cycle",
     "CycleStatus",

@@ -20,6 +20,12 @@ from app.models.user import User, enum_column
 class AssessmentStatus(enum.StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
+    IN_REVIEW = "in_review"
+    #: Returned to the country with questions (clarification requested).
+    CLARIFICATION = "clarification"
+    RESUBMITTED = "resubmitted"
+    FINALISED = "finalised"
+    PUBLISHED = "published"
 
 
 class Assessment(db.Model):
@@ -39,13 +45,23 @@ class Assessment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The reviewers coordinators assigned: the lead, and a second where the cycle asks for one.
+    lead_reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    second_reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    review_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finalised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finalised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     cycle: Mapped[Cycle] = relationship(lazy="joined", innerjoin=True)
     country: Mapped[Country] = relationship(lazy="joined", innerjoin=True)
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship(
         lazy="joined", innerjoin=True
     )
-    submitted_by: Mapped[User | None] = relationship()
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+    lead_reviewer: Mapped[User | None] = relationship(foreign_keys=[lead_reviewer_id])
+    second_reviewer: Mapped[User | None] = relationship(foreign_keys=[second_reviewer_id])
 
     def __repr__(self) -> str:
         return f"<Assessment {self.country.code} {self.cycle.name}>"
@@ -94,6 +110,31 @@ class AnswerRevision(db.Model):
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     changed_by: Mapped[User | None] = relationship(lazy="joined")
+
+
+class Clarification(db.Model):
+    """A reviewer's question to the country, on a question or on the whole assessment, asked
+    when the assessment is returned for clarification; the country's reply closes it."""
+
+    __tablename__ = "clarifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    #: The round of clarification (1 for the first return to the country).
+    round: Mapped[int] = mapped_column(Integer)
+    #: The question it is about, if any.
+    question_id: Mapped[str | None] = mapped_column(String(120))
+    text: Mapped[str] = mapped_column(Text)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reply: Mapped[str | None] = mapped_column(Text)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    asked_by: Mapped[User | None] = relationship(foreign_keys=[asked_by_id], lazy="joined")
+    replied_by: Mapped[User | None] = relationship(foreign_keys=[replied_by_id], lazy="joined")
 
 
 class EvidenceFile(db.Model):

@@ -40,6 +40,8 @@ class Cycle(db.Model):
     )
     #: Start each country's assessment from its previous finished cycle's answers.
     carry_over: Mapped[bool] = mapped_column(default=True)
+    #: Each assessment is rated by a second reviewer too, independently.
+    second_review: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

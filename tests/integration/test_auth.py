@@ -417,7 +417,7 @@ def test_invite_checks_role_and_country_and_duplicates(app, client, world):
         assert message in page, message
         assert 'value="Someone"' in page  # nothing typed is lost
     with app.app_context():
-        assert db.session.scalar(select(func.count(User.id))) == 5
+        assert db.session.scalar(select(func.count(User.id))) == 6  # the world's, no more
 
 
 def test_password_reset_round_trip_revokes_sessions(app, world):

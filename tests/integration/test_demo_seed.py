@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app import demo
+from app.assessments import review
 from app.cli import DEFAULT_DEMO_PASSWORD
 from app.extensions import db
 from app.frameworks import store
@@ -95,10 +96,19 @@ def test_seed_demo_runs_both_rounds_once(app, runner):
         attached = next(r for r in rows if r.question_id == files[0].question_id)
         assert attached.value == [files[0].public_id]
 
-        # Exampleland: submitted by its official, nothing left to confirm.
+        # Exampleland: submitted by its official, nothing left to confirm; the reviewer
+        # started and returned it with a question on its 24/7 contact.
         exampleland = assessments["XAB"]
-        assert exampleland.status is AssessmentStatus.SUBMITTED
+        assert exampleland.status is AssessmentStatus.CLARIFICATION
         assert emails[exampleland.submitted_by_id] == demo.BEATRIZ
+        assert emails[exampleland.lead_reviewer_id] == demo.REVIEWER
+        assert [c.question_id for c in review.open_clarifications(exampleland)] == [
+            "cap.contact_point.last_verified"
+        ]
+        # The reviewer is assigned to every assessment of both rounds, so sees them all.
+        assert {a.lead_reviewer_id for a in [*previous.values(), *assessments.values()]} == {
+            exampleland.lead_reviewer_id
+        }
         assert not any(row.carried_over for row in _answers(exampleland))
 
         # Sampleland: only what the round carried over; no official has touched it.

@@ -34,8 +34,18 @@ def table(workflow) -> set[tuple[str, str]]:
 
 def test_the_tables_say_what_each_state_allows():
     assert table(workflows.CYCLE) == {("open", "draft"), ("close", "open")}
-    assert table(workflows.ASSESSMENT) == {("submit", "draft")}
-    assert {AssessmentStatus.DRAFT} == workflows.COUNTRY_WRITES
+    assert table(workflows.ASSESSMENT) == {
+        ("submit", "draft"),
+        ("start_review", "submitted"),
+        ("start_review", "resubmitted"),
+        ("request_clarification", "in_review"),
+        ("resubmit", "clarification"),
+        ("finalise", "in_review"),
+        ("publish", "finalised"),
+        ("reopen", "finalised"),
+        ("reopen", "published"),
+    }
+    assert {AssessmentStatus.DRAFT, AssessmentStatus.CLARIFICATION} == workflows.COUNTRY_WRITES
 
 
 def user(persona) -> User:

@@ -1,0 +1,243 @@
+"""Review of a submitted assessment: assigning reviewers, the review's transitions, and the
+clarification questions a reviewer sends back to the country. Services take model objects and
+plain values, flush but never commit, and write the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from app.assessments import workflows
+from app.assessments.answers import lock, runtime
+from app.core import audit
+from app.core.db import utcnow
+from app.core.errors import Forbidden, Invalid
+from app.extensions import db
+from app.models import Assessment, Clarification, User
+from app.models.user import Role
+
+TEXT_MAX = 5000
+#: At most this many questions in one return to the country.
+ITEMS_MAX = 50
+
+
+def _reviewer(email: str | None, field: str) -> User | None:
+    """Return the active reviewer with this e-mail address (None for none given)."""
+    if email is None or not str(email).strip():
+        return None
+    user = db.session.scalar(
+        select(User).where(func.lower(User.email) == str(email).strip().lower())
+    )
+    if user is None or not user.active:
+        raise Invalid(_l("No active account has this e-mail address."), field=field)
+    if user.role is not Role.REVIEWER:
+        raise Invalid(_l("Only a reviewer can be assigned to review an assessment."), field=field)
+    return user
+
+
+def assign_reviewers(
+    assessment: Assessment, lead: str | None, second: str | None, user: User
+) -> None:
+    """Assign (or change) the lead and second reviewers, by e-mail address.
+
+    :raises Forbidden: unless ``user`` coordinates reviews.
+    :raises Invalid: naming the field: an unknown, inactive or non-reviewer account, the same
+        person twice, a second reviewer where the cycle asks for none, or no lead.
+    :raises Refused: once the review is finalised or published.
+    """
+    from app.core.permissions import can_coordinate_reviews
+
+    if not can_coordinate_reviews(user, assessment):
+        raise Forbidden(_l("Only coordinators assign reviewers."))
+    lock(assessment)
+    if assessment.status in workflows.DONE:
+        raise Invalid(
+            _l("The review is finalised: re-open it before changing its reviewers."), field="lead"
+        )
+    lead_user = _reviewer(lead, "lead")
+    if lead_user is None:
+        raise Invalid(_l("Choose the lead reviewer."), field="lead")
+    second_user = _reviewer(second, "second")
+    if second_user is not None and not assessment.cycle.second_review:
+        raise Invalid(_l("This cycle asks for no second reviewer."), field="second")
+    if second_user is not None and second_user.id == lead_user.id:
+        raise Invalid(_l("The second reviewer must be another person."), field="second")
+    before = {"lead": assessment.lead_reviewer_id, "second": assessment.second_reviewer_id}
+    assessment.lead_reviewer_id = lead_user.id
+    assessment.second_reviewer_id = second_user.id if second_user else None
+    audit.record(
+        "assessment.reviewers_assigned",
+        actor=user,
+        obj=assessment,
+        before=before,
+        after={"lead": lead_user.id, "second": assessment.second_reviewer_id},
+        lead=lead_user.email,
+        second=second_user.email if second_user else None,
+    )
+
+
+def perform(assessment: Assessment, action: str, user: User, reason: str | None = None) -> None:
+    """Take one of the review's transitions (``start_review``, ``resubmit``, ``finalise``,
+    ``publish``, ``reopen``); re-opening needs a reason.
+
+    :raises Refused: (409) when the status does not allow it, with the reason.
+    :raises Forbidden: when ``user`` may not take it.
+    :raises Invalid: re-opening without a reason.
+    """
+    lock(assessment)
+    details = {}
+    if action == "reopen":
+        reason = (reason or "").strip()
+        if not reason:
+            raise Invalid(_l("Say why the review is re-opened."), field="reason")
+        if len(reason) > TEXT_MAX:
+            raise Invalid(_l("Keep the reason under 5,000 characters."), field="reason")
+        details["reason"] = reason
+    workflows.ASSESSMENT.perform(
+        assessment, action, user, country=assessment.country.code, cycle=assessment.cycle.name,
+        **details,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Item:
+    """A question for the country: its text, and the question of the questionnaire it is on."""
+
+    text: str
+    question_id: str | None = None
+
+
+def request_clarification(assessment: Assessment, items: Iterable[Item], user: User) -> int:
+    """Return the assessment to the country with questions; return the round's number.
+
+    :raises Invalid: no question, an empty or too long text, an unknown question id.
+    :raises Refused/Forbidden: as the transition does.
+    """
+    lock(assessment)
+    refusal = workflows.ASSESSMENT.refusal(assessment, "request_clarification", user)
+    if refusal is not None and (isinstance(refusal, Forbidden) or "status_from" in refusal.extra):
+        raise refusal  # a wrong status or person: say so before looking at the questions
+    questions = runtime(assessment.questionnaire_version).questions
+    cleaned = []
+    for index, item in enumerate(items):
+        text = (item.text or "").strip()
+        if not text:
+            continue
+        if len(text) > TEXT_MAX:
+            raise Invalid(_l("Keep each question under 5,000 characters."), field=f"items.{index}")
+        if item.question_id and item.question_id not in questions:
+            raise Invalid(_l("No such question in this questionnaire."), field=f"items.{index}")
+        cleaned.append(Item(text, item.question_id or None))
+    if not cleaned:
+        raise Invalid(_l("Ask at least one question."), field="items")
+    if len(cleaned) > ITEMS_MAX:
+        raise Invalid(_l("Ask at most 50 questions at once."), field="items")
+    round_ = (
+        db.session.scalar(
+            select(func.max(Clarification.round)).where(
+                Clarification.assessment_id == assessment.id
+            )
+        )
+        or 0
+    ) + 1
+    now = utcnow()
+    db.session.add_all(
+        Clarification(
+            assessment_id=assessment.id,
+            round=round_,
+            question_id=item.question_id,
+            text=item.text,
+            asked_at=now,
+            asked_by_id=user.id,
+        )
+        for item in cleaned
+    )
+    db.session.flush()
+    workflows.ASSESSMENT.perform(
+        assessment, "request_clarification", user, questions=len(cleaned), round=round_
+    )
+    return round_
+
+
+def open_clarifications(assessment: Assessment) -> list[Clarification]:
+    """Return the questions of the latest round still without a reply (one query)."""
+    return [item for item in clarifications(assessment) if item.reply is None and item.latest]
+
+
+def clarifications(assessment: Assessment) -> list[Clarification]:
+    """Return every question asked, oldest round first; ``latest`` marks the last round's."""
+    items = list(
+        db.session.scalars(
+            select(Clarification)
+            .where(Clarification.assessment_id == assessment.id)
+            .order_by(Clarification.round, Clarification.id)
+        )
+    )
+    last = max((item.round for item in items), default=0)
+    for item in items:
+        item.latest = item.round == last
+    return items
+
+
+def reply(assessment: Assessment, clarification_id: int, text: str, user: User) -> Clarification:
+    """Record the country's reply to one question (while the assessment is with the country).
+
+    :raises Invalid: an empty or too long reply.
+    :raises Refused: when the assessment is not awaiting the country's replies.
+    """
+    from app.assessments.answers import ensure_editable
+    from app.core.errors import NotFound
+    from app.core.permissions import can_answer
+
+    if not can_answer(user, assessment):
+        raise Forbidden(_l("Only the country's officials reply."))
+    lock(assessment)
+    ensure_editable(assessment)
+    item = db.session.get(Clarification, clarification_id)
+    if item is None or item.assessment_id != assessment.id:
+        raise NotFound(_l("No such question."))
+    text = (text or "").strip()
+    if not text:
+        raise Invalid(_l("Write a reply."), field="reply")
+    if len(text) > TEXT_MAX:
+        raise Invalid(_l("Keep the reply under 5,000 characters."), field="reply")
+    before = item.reply
+    item.reply, item.replied_at, item.replied_by_id = text, utcnow(), user.id
+    audit.record(
+        "assessment.clarification_replied",
+        actor=user,
+        obj=assessment,
+        before={"reply": before},
+        after={"reply": text},
+        clarification=item.id,
+    )
+    return item
+
+
+def reviewers() -> list[User]:
+    """Return the active reviewers, by name (for the assignment form)."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role == Role.REVIEWER, User.active.is_(True))
+            .order_by(User.display_name, User.email)
+        )
+    )
+
+
+def queue(user: User) -> list[Assessment]:
+    """Return the assessments assigned to a reviewer that are not finished, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Assessment)
+            .where(
+                (Assessment.lead_reviewer_id == user.id)
+                | (Assessment.second_reviewer_id == user.id),
+                Assessment.status.not_in(workflows.DONE),
+            )
+            .order_by(Assessment.submitted_at.is_(None), Assessment.submitted_at, Assessment.id)
+        )
+    )

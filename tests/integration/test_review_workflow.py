@@ -1,0 +1,193 @@
+"""The review's transitions: every step from every state, taken only by whom it should be, with
+its audit event; illegal steps refused with a reason; assignment rules; clarification rounds."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.assessments import answers, review, workflows
+from app.core.errors import Forbidden, Invalid, Refused
+from app.extensions import db
+from app.models import Assessment, AssessmentStatus, AuditEvent, Clarification, User
+from tests.conftest import fill_required, post_form, sign_in
+
+ACTIONS = ("start_review", "resubmit", "finalise", "publish", "reopen")
+#: Who takes each step (a persona of ``world``).
+ACTOR = {
+    "start_review": "reviewer",
+    "request_clarification": "reviewer",
+    "resubmit": "own",
+    "finalise": "reviewer",
+    "publish": "coordinator",
+    "reopen": "coordinator",
+}
+
+
+def person(world, name) -> User:
+    return db.session.get(User, world.persona(name).id)
+
+
+def allowed(action, status) -> bool:
+    return status in workflows.ASSESSMENT.transition(action).sources
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize("status", list(AssessmentStatus), ids=lambda s: s.value)
+def test_every_review_step_from_every_state(app, world, assessments, action, status):
+    with app.app_context():
+        assessment = db.session.get(Assessment, assessments.own)
+        assessment.status = status
+        actor = person(world, ACTOR[action])
+        if not allowed(action, status):
+            with pytest.raises(Refused) as refused:
+                review.perform(assessment, action, actor, reason="Because")
+            assert refused.value.status == 409
+            assert "not possible while the status is" in str(refused.value.message)
+            assert assessment.status is status
+            return
+        for other in {"own", "other", "reviewer", "outsider", "coordinator"} - {ACTOR[action]}:
+            if action in ("publish", "reopen") and other == "coordinator":
+                continue
+            with pytest.raises(Forbidden):
+                review.perform(assessment, action, person(world, other), reason="Because")
+        if action == "reopen":
+            with pytest.raises(Invalid) as invalid:
+                review.perform(assessment, action, actor, reason="  ")
+            assert invalid.value.field == "reason"
+        review.perform(assessment, action, actor, reason="A new fact came to light")
+        target = workflows.ASSESSMENT.transition(action).target
+        assert assessment.status is target
+        event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
+        assert event.action == f"assessment.{workflows.ASSESSMENT.events[action]}"
+        assert event.actor_id == actor.id
+        assert event.summary["before"] == {"status": status.value}
+        if action == "reopen":
+            assert event.summary["reason"] == "A new fact came to light"
+
+
+def test_a_review_cannot_start_without_a_lead_reviewer(app, world, assessments):
+    with app.app_context():
+        assessment = db.session.get(Assessment, assessments.own)
+        assessment.status = AssessmentStatus.SUBMITTED
+        assessment.lead_reviewer_id = None
+        coordinator = person(world, "coordinator")
+        # Nobody can: the coordinator is not the lead, and there is no lead.
+        with pytest.raises(Forbidden):
+            review.perform(assessment, "start_review", coordinator)
+
+
+def test_assignment_rules(app, world, assessments):
+    with app.app_context():
+        assessment = db.session.get(Assessment, assessments.own)
+        coordinator = person(world, "coordinator")
+        with pytest.raises(Forbidden):
+            review.assign_reviewers(
+                assessment, world.outsider.email, None, person(world, "reviewer")
+            )
+        with pytest.raises(Invalid) as invalid:
+            review.assign_reviewers(assessment, world.own.email, None, coordinator)
+        assert invalid.value.field == "lead" and "Only a reviewer" in str(invalid.value.message)
+        with pytest.raises(Invalid) as invalid:
+            review.assign_reviewers(assessment, "nobody@example.org", None, coordinator)
+        assert invalid.value.field == "lead"
+        with pytest.raises(Invalid) as invalid:  # the cycle asks for no second reviewer
+            review.assign_reviewers(
+                assessment, world.reviewer.email, world.outsider.email, coordinator
+            )
+        assert invalid.value.field == "second"
+        assessment.cycle.second_review = True
+        with pytest.raises(Invalid) as invalid:
+            review.assign_reviewers(
+                assessment, world.reviewer.email, world.reviewer.email, coordinator
+            )
+        assert invalid.value.field == "second"
+        review.assign_reviewers(assessment, world.outsider.email, world.reviewer.email, coordinator)
+        assert (assessment.lead_reviewer_id, assessment.second_reviewer_id) == (
+            world.outsider.id,
+            world.reviewer.id,
+        )
+        assessment.status = AssessmentStatus.PUBLISHED
+        with pytest.raises(Invalid):
+            review.assign_reviewers(assessment, world.reviewer.email, None, coordinator)
+
+
+def test_a_clarification_round_from_question_to_resubmission(app, client, world, assessments):
+    fill_required(app, assessments.own, world.own.id)
+    with app.app_context():
+        assessment = db.session.get(Assessment, assessments.own)
+        answers.submit(assessment, person(world, "own"))
+        db.session.commit()
+    reviewer = app.test_client()
+    sign_in(reviewer, world.reviewer.email)
+    url = f"/assessments/{assessments.own}"
+    page = reviewer.get(url).get_data(as_text=True)
+    assert "Start the review" in page
+    post_form(reviewer, f"{url}/review/start_review")
+    # Returning with no question is refused, with the message on the page.
+    response = post_form(reviewer, f"{url}/clarification", {"text-0": "  "})
+    assert response.status_code == 422
+    assert "Ask at least one question." in response.get_data(as_text=True)
+    response = post_form(reviewer, f"{url}/clarification", {
+        "text-0": "Which law implements the offence of illegal access?",
+        "question-0": "sub.illegal_access.offence",
+        "text-1": "Send the 2026 statistics.",
+    })  # fmt: skip
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Assessment, assessments.own).status is AssessmentStatus.CLARIFICATION
+        items = db.session.scalars(select(Clarification).order_by(Clarification.id)).all()
+        assert [(i.round, i.question_id) for i in items] == [
+            (1, "sub.illegal_access.offence"),
+            (1, None),
+        ]
+        first_id = items[0].id
+    # The official sees the questions at home, on the overview and inline in the section.
+    sign_in(client, world.own.email)
+    home = client.get("/").get_data(as_text=True)
+    assert "A reviewer returned your assessment with 2 questions." in home
+    section = client.get(f"{url}/sections/substantive").get_data(as_text=True)
+    block = section[section.index('id="q-sub.illegal_access.offence"') :]
+    assert "The reviewer asks:" in block[: block.index('id="q-', 10)]
+    # The country may change answers again (even though the review has started) and reply.
+    response = post_form(
+        client,
+        f"{url}/answers/sub.illegal_access.intent",
+        {"sub.illegal_access.intent[answer]": "partly", "version[sub.illegal_access.intent]": "1"},
+    )
+    assert response.status_code in (200, 409), response.get_data(as_text=True)
+    post_form(
+        client, f"{url}/clarifications/{first_id}/reply", {"reply": "Criminal Code, Art. 285."}
+    )
+    refused = post_form(client, f"{url}/review/resubmit", follow_redirects=True)
+    assert "Reply to every question of the reviewer before resubmitting (1 left)." in (
+        refused.get_data(as_text=True)
+    )
+    post_form(client, f"{url}/clarifications/{first_id + 1}/reply", {"reply": "Attached."})
+    post_form(client, f"{url}/review/resubmit")
+    with app.app_context():
+        assessment = db.session.get(Assessment, assessments.own)
+        assert assessment.status is AssessmentStatus.RESUBMITTED
+        assert db.session.get(Clarification, first_id).reply == "Criminal Code, Art. 285."
+        with pytest.raises(Refused):  # no more changes once resubmitted
+            answers.ensure_editable(assessment)
+    # The reviewer resumes and reads the reply.
+    post_form(reviewer, f"{url}/review/start_review")
+    page = reviewer.get(url).get_data(as_text=True)
+    assert "Criminal Code, Art. 285." in page
+    assert reviewer.get("/").status_code == 200
+
+
+def test_the_reviewer_queue_lists_only_assigned_assessments(app, client, world, assessments):
+    with app.app_context():
+        for assessment_id in (assessments.own, assessments.other):
+            db.session.get(Assessment, assessment_id).status = AssessmentStatus.SUBMITTED
+        db.session.get(Assessment, assessments.other).lead_reviewer_id = world.outsider.id
+        db.session.commit()
+    sign_in(client, world.reviewer.email)
+    home = client.get("/").get_data(as_text=True)
+    queue = home[home.index("Review queue") : home.index("Assessment cycles")]
+    assert "Demoland" in queue and "Exampleland" not in queue
+    assert client.get(f"/assessments/{assessments.other}").status_code == 404
+    listing = client.get("/assessments").get_data(as_text=True)
+    assert "Exampleland" not in listing
