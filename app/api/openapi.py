@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.frameworks.types import QUESTION_TYPES
+from app.models import AssessmentStatus
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -26,6 +27,37 @@ ASSESSMENT_ID = {
     "schema": {"type": "integer", "minimum": 1},
 }
 LANG_TEXT = {"type": "object", "additionalProperties": {"type": "string"}}
+STATUSES = [status.value for status in AssessmentStatus]
+DATE_TIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
+
+
+def _body(schema_name: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": _ref(schema_name)}}}
+
+
+def _step(operation_id: str, summary: str, who: str, when: str, **more: Any) -> dict[str, Any]:
+    """A review step: one POST that takes a transition and answers with the new status."""
+    return {
+        "post": {
+            "operationId": operation_id,
+            "summary": summary,
+            "description": f"{who} {when} Answers with the assessment and its review block.",
+            "parameters": [ASSESSMENT_ID],
+            **more,
+            "responses": {
+                "200": _json(_ref("ReviewedAssessment"), "Done; status is the new status."),
+                "401": _error("No valid token."),
+                "403": _error(f"Not for your role: {who.lower()}"),
+                "404": _error("No such assessment, or not yours to see (or to review)."),
+                "409": _json(
+                    _ref("Refusal"), "The status does not allow it; the message says why."
+                ),
+                **(
+                    {"422": _error("error.field names the field.")} if "requestBody" in more else {}
+                ),
+            },
+        }
+    }
 
 
 def document() -> dict[str, Any]:
@@ -38,8 +70,12 @@ def document() -> dict[str, Any]:
             "description": (
                 "Country officials' self-assessments: read the questionnaire with its answers, "
                 "save answers (with versions that prevent lost updates), attach evidence and "
-                "submit. Same permissions as the web pages. Authenticate with a bearer token "
-                "obtained from createToken."
+                "submit; reviewers review them (assignment, clarification rounds with the "
+                "country, finalisation, publication). Same permissions as the web pages. "
+                "Authenticate with a bearer token obtained from createToken. An assessment you "
+                "may not see (a reviewer: not assigned to you) answers 404, a step your role "
+                "may not take 403, both before any look at the body (422: error.field names "
+                "the field) or at the assessment's status (409: error.message says why)."
             ),
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
         },
@@ -252,6 +288,132 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            "/review-queue": {
+                "get": {
+                    "operationId": "listReviewQueue",
+                    "summary": "The assessments you review whose review is not finished",
+                    "description": (
+                        "Assigned to you as lead or second reviewer and neither finalised nor "
+                        "published, oldest submission first (drafts last). Empty for anyone "
+                        "but reviewers."
+                    ),
+                    "responses": {
+                        "200": _json(_ref("ReviewQueue"), "Your queue."),
+                        "401": _error("No valid token."),
+                    },
+                }
+            },
+            "/assessments/{assessment_id}/reviewers": {
+                "post": {
+                    "operationId": "assignReviewers",
+                    "summary": "Assign the lead (and second) reviewer",
+                    "description": (
+                        "Coordinators and admins, until the review is finalised. Reviewers are "
+                        "named by e-mail address; a second reviewer only where the cycle asks "
+                        "for one (review.second_review), and another person than the lead. "
+                        "Assigning again replaces both."
+                    ),
+                    "parameters": [ASSESSMENT_ID],
+                    "requestBody": _body("ReviewerAssignment"),
+                    "responses": {
+                        "200": _json(_ref("Review"), "Assigned: the assessment's review block."),
+                        "401": _error("No valid token."),
+                        "403": _error("Only coordinators assign reviewers."),
+                        "404": _error("No such assessment."),
+                        "422": _error(
+                            "error.field is lead or second: no active reviewer with this "
+                            "address, the same person twice, a second reviewer the cycle does "
+                            "not ask for; or lead, when the review is already finalised."
+                        ),
+                    },
+                }
+            },
+            "/assessments/{assessment_id}/review/start": _step(
+                "startReview",
+                "Start the review",
+                "The lead reviewer.",
+                "From submitted or resubmitted to in_review.",
+            ),
+            "/assessments/{assessment_id}/clarification": {
+                "post": {
+                    "operationId": "returnForClarification",
+                    "summary": "Return the assessment to the country with questions",
+                    "description": (
+                        "The lead reviewer, while in_review: the questions start a new round "
+                        "and the status becomes clarification, in which the country's "
+                        "officials change their answers, reply (replyToClarification) and "
+                        "resubmit (resubmitAssessment)."
+                    ),
+                    "parameters": [ASSESSMENT_ID],
+                    "requestBody": _body("ClarificationRequest"),
+                    "responses": {
+                        "200": _json(_ref("ClarificationRound"), "Returned to the country."),
+                        "401": _error("No valid token."),
+                        "403": _error("Only the lead reviewer asks for clarification."),
+                        "404": _error("No such assessment, or not yours to review."),
+                        "409": _json(_ref("Refusal"), "Not in review; the message says why."),
+                        "422": _error(
+                            "error.field is items (none, or more than 50) or items.N (no text, "
+                            "a text over 5,000 characters, an unknown question_id)."
+                        ),
+                    },
+                }
+            },
+            "/assessments/{assessment_id}/clarifications/{clarification_id}/reply": {
+                "post": {
+                    "operationId": "replyToClarification",
+                    "summary": "Reply to a reviewer's question",
+                    "description": (
+                        "The country's officials, while the assessment is in clarification. "
+                        "Replying again replaces the reply."
+                    ),
+                    "parameters": [
+                        ASSESSMENT_ID,
+                        {
+                            "name": "clarification_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer", "minimum": 1},
+                        },
+                    ],
+                    "requestBody": _body("ClarificationReply"),
+                    "responses": {
+                        "200": _json(_ref("Clarification"), "The question with your reply."),
+                        "401": _error("No valid token."),
+                        "403": _error("Only the country's officials reply."),
+                        "404": _error("No such assessment or question."),
+                        "409": _error("The assessment is not with the country."),
+                        "422": _error("Empty or too long; error.field is reply."),
+                    },
+                }
+            },
+            "/assessments/{assessment_id}/resubmit": _step(
+                "resubmitAssessment",
+                "Resubmit to the reviewer",
+                "The country's officials.",
+                "From clarification to resubmitted, once every question of the latest round has a "
+                "reply: the lead reviewer then resumes the review.",
+            ),
+            "/assessments/{assessment_id}/review/finalize": _step(
+                "finalizeReview",
+                "Finalise the review",
+                "The lead reviewer.",
+                "From in_review to finalised: the ratings are final unless a coordinator "
+                "re-opens the review.",
+            ),
+            "/assessments/{assessment_id}/publish": _step(
+                "publishAssessment",
+                "Publish the results",
+                "Coordinators and admins.",
+                "From finalised to published: the country's officials see the final ratings.",
+            ),
+            "/assessments/{assessment_id}/reopen": _step(
+                "reopenAssessment",
+                "Re-open a finalised or published review",
+                "Coordinators and admins.",
+                "From finalised or published back to in_review, with the reason (audited).",
+                requestBody=_body("ReopenRequest"),
+            ),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -301,6 +463,169 @@ def document() -> dict[str, Any]:
                     },
                     "required": ["error"],
                 },
+                "Refusal": {
+                    "type": "object",
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "properties": {
+                                "status": {"const": 409},
+                                "message": {"type": "string", "description": "Why not."},
+                                "status_from": {
+                                    "enum": STATUSES,
+                                    "description": "The status that does not allow it.",
+                                },
+                                "action": {"type": "string"},
+                            },
+                            "required": ["status", "message"],
+                        }
+                    },
+                    "required": ["error"],
+                },
+                "Person": {
+                    "type": "object",
+                    "description": (
+                        "email only for the assigned reviewers, coordinators and admins; the "
+                        "country's officials get the name."
+                    ),
+                    "properties": {
+                        "name": {"type": "string"},
+                        "email": {"type": "string", "format": "email"},
+                    },
+                    "required": ["name"],
+                },
+                "Clarification": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "round": {"type": "integer", "minimum": 1},
+                        "question_id": {"type": ["string", "null"]},
+                        "text": {"type": "string"},
+                        "asked_at": {"type": "string", "format": "date-time"},
+                        "asked_by": {"type": ["string", "null"]},
+                        "reply": {"type": ["string", "null"]},
+                        "replied_at": DATE_TIME_OR_NULL,
+                        "replied_by": {"type": ["string", "null"]},
+                        "open": {
+                            "type": "boolean",
+                            "description": "A question of the latest round without a reply.",
+                        },
+                    },
+                    "required": ["id", "round", "question_id", "text", "reply", "open"],
+                },
+                "Review": {
+                    "type": "object",
+                    "properties": {
+                        "status": {"enum": STATUSES},
+                        "second_review": {
+                            "type": "boolean",
+                            "description": "Whether the cycle asks for a second reviewer.",
+                        },
+                        "lead_reviewer": {"oneOf": [_ref("Person"), {"type": "null"}]},
+                        "second_reviewer": {"oneOf": [_ref("Person"), {"type": "null"}]},
+                        "started_at": DATE_TIME_OR_NULL,
+                        "finalised_at": DATE_TIME_OR_NULL,
+                        "published_at": DATE_TIME_OR_NULL,
+                        "clarifications": {
+                            "type": "array",
+                            "items": _ref("Clarification"),
+                            "description": "Every question asked, oldest round first.",
+                        },
+                    },
+                    "required": [
+                        "status",
+                        "second_review",
+                        "lead_reviewer",
+                        "second_reviewer",
+                        "clarifications",
+                    ],
+                },
+                "ReviewedAssessment": {
+                    "allOf": [
+                        _ref("AssessmentSummary"),
+                        {
+                            "type": "object",
+                            "properties": {"review": _ref("Review")},
+                            "required": ["review"],
+                        },
+                    ]
+                },
+                "ReviewerAssignment": {
+                    "type": "object",
+                    "properties": {
+                        "lead": {"type": "string", "format": "email"},
+                        "second": {"type": ["string", "null"], "format": "email"},
+                    },
+                    "required": ["lead"],
+                },
+                "ReviewQueue": {
+                    "type": "object",
+                    "properties": {
+                        "assessments": {"type": "array", "items": _ref("ReviewQueueItem")}
+                    },
+                    "required": ["assessments"],
+                },
+                "ReviewQueueItem": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "country": {
+                            "type": "object",
+                            "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
+                            "required": ["code", "name"],
+                        },
+                        "cycle": {
+                            "type": "object",
+                            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+                            "required": ["id", "name"],
+                        },
+                        "status": {"enum": STATUSES},
+                        "submitted_at": DATE_TIME_OR_NULL,
+                        "role": {"enum": ["lead", "second"]},
+                    },
+                    "required": ["id", "country", "cycle", "status", "submitted_at", "role"],
+                },
+                "ClarificationRequest": {
+                    "type": "object",
+                    "properties": {
+                        "items": {
+                            "type": "array",
+                            "minItems": 1,
+                            "maxItems": 50,
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "question_id": {
+                                        "type": ["string", "null"],
+                                        "description": "The question it is about, if any.",
+                                    },
+                                    "text": {"type": "string", "minLength": 1, "maxLength": 5000},
+                                },
+                                "required": ["text"],
+                            },
+                        }
+                    },
+                    "required": ["items"],
+                },
+                "ClarificationRound": {
+                    "type": "object",
+                    "properties": {
+                        "round": {"type": "integer", "minimum": 1},
+                        "status": {"enum": STATUSES},
+                        "items": {"type": "array", "items": _ref("Clarification")},
+                    },
+                    "required": ["round", "status", "items"],
+                },
+                "ClarificationReply": {
+                    "type": "object",
+                    "properties": {"reply": {"type": "string", "minLength": 1, "maxLength": 5000}},
+                    "required": ["reply"],
+                },
+                "ReopenRequest": {
+                    "type": "object",
+                    "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 5000}},
+                    "required": ["reason"],
+                },
                 "TokenRequest": {
                     "type": "object",
                     "properties": {
@@ -337,8 +662,8 @@ def document() -> dict[str, Any]:
                                 "status": {"enum": ["draft", "open", "closed"]},
                             },
                         },
-                        "status": {"enum": ["draft", "submitted"]},
-                        "submitted_at": {"type": ["string", "null"], "format": "date-time"},
+                        "status": {"enum": STATUSES},
+                        "submitted_at": DATE_TIME_OR_NULL,
                         "editable": {"type": "boolean"},
                     },
                     "required": ["id", "country", "cycle", "status", "editable"],
@@ -358,9 +683,10 @@ def document() -> dict[str, Any]:
                                     },
                                 },
                                 "missing": {"type": "array", "items": {"type": "string"}},
+                                "review": _ref("Review"),
                                 "sections": {"type": "array", "items": _ref("Section")},
                             },
-                            "required": ["questionnaire", "sections", "missing"],
+                            "required": ["questionnaire", "sections", "missing", "review"],
                         },
                     ]
                 },

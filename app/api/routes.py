@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 from flask import current_app, g, jsonify, request, send_file
+from flask_babel import lazy_gettext as _l
 
 from app.api import auth as tokens
 from app.api import bp
 from app.api.openapi import document
-from app.assessments import answers, evidence
+from app.assessments import answers, evidence, review, workflows
 from app.assessments.fields import parse_version, read_upload
 from app.auth import services as accounts
 from app.core import audit
 from app.core.db import utcnow
 from app.core.errors import ServiceError
-from app.core.permissions import can_answer, can_view_assessment, visible_assessments
+from app.core.permissions import (
+    can_answer,
+    can_coordinate_reviews,
+    can_view_assessment,
+    is_assigned_reviewer,
+    is_lead_reviewer,
+    visible_assessments,
+)
 from app.extensions import db
 from app.frameworks.types import ShowContext
-from app.models import ApiToken, Assessment, EvidenceFile
+from app.models import ApiToken, Assessment, Clarification, EvidenceFile, User
 
 
 class ApiError(Exception):
@@ -199,6 +207,7 @@ def get_assessment(assessment_id: int):
             "content_hash": version.content_hash,
         },
         missing=[question.id for question in state.missing()],
+        review=_review_json(assessment),
         sections=[
             {
                 "id": section.id,
@@ -318,3 +327,213 @@ def download_evidence(assessment_id: int, public_id: str):
         as_attachment=True,
         download_name=found.filename,
     )
+
+
+# --- Review ------------------------------------------------------------------------------------
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _person(user: User | None, with_email: bool) -> dict | None:
+    if user is None:
+        return None
+    person = {"name": user.display_name}
+    if with_email:
+        person["email"] = user.email
+    return person
+
+
+def _clarification_json(item: Clarification) -> dict:
+    """One question to the country; ``latest`` is set by ``review.clarifications``."""
+    return {
+        "id": item.id,
+        "round": item.round,
+        "question_id": item.question_id,
+        "text": item.text,
+        "asked_at": _iso(item.asked_at),
+        "asked_by": item.asked_by.display_name if item.asked_by else None,
+        "reply": item.reply,
+        "replied_at": _iso(item.replied_at),
+        "replied_by": item.replied_by.display_name if item.replied_by else None,
+        "open": item.reply is None and item.latest,
+    }
+
+
+def _review_json(assessment: Assessment) -> dict:
+    """The review block: reviewers' e-mail addresses only for those who run the review (the
+    assigned reviewers, coordinators and admins); the country's officials get their names, as
+    the assessment's page shows them."""
+    user = g.api_user
+    contacts = is_assigned_reviewer(user, assessment) or can_coordinate_reviews(user, assessment)
+    return {
+        "status": assessment.status.value,
+        "second_review": assessment.cycle.second_review,
+        "lead_reviewer": _person(assessment.lead_reviewer, contacts),
+        "second_reviewer": _person(assessment.second_reviewer, contacts),
+        "started_at": _iso(assessment.review_started_at),
+        "finalised_at": _iso(assessment.finalised_at),
+        "published_at": _iso(assessment.published_at),
+        "clarifications": [_clarification_json(item) for item in review.clarifications(assessment)],
+    }
+
+
+def _with_review(assessment: Assessment) -> dict:
+    return {**_summary(assessment), "review": _review_json(assessment)}
+
+
+#: Why a step is refused to the caller's role (403), by the service's name of the step. Who may
+#: take it is the transition's own predicate, asked before the status, so that a role that can
+#: never take a step hears so whatever the assessment's status.
+NOT_YOURS = {
+    "start_review": _l("Only the assessment's lead reviewer starts its review."),
+    "request_clarification": _l(
+        "Only the assessment's lead reviewer asks the country for clarification."
+    ),
+    "resubmit": _l("Only the country's officials resubmit its assessment."),
+    "finalise": _l("Only the assessment's lead reviewer finalises its review."),
+    "publish": _l("Only coordinators publish the results of a review."),
+    "reopen": _l("Only coordinators re-open a review."),
+}
+
+
+def _require_step(assessment: Assessment, action: str) -> None:
+    if not workflows.ASSESSMENT.transition(action).allowed(g.api_user, assessment):
+        raise ApiError(403, NOT_YOURS[action])
+
+
+def _step(assessment_id: int, action: str):
+    assessment = _assessment(assessment_id)
+    _require_step(assessment, action)
+    review.perform(assessment, action, g.api_user)
+    db.session.commit()
+    return jsonify(_with_review(assessment))
+
+
+@bp.post("/assessments/<int:assessment_id>/reviewers")
+@tokens.token_required
+def assign_reviewers(assessment_id: int):
+    """Assign the lead (and second) reviewer by e-mail address (coordinators)."""
+    assessment = _assessment(assessment_id)
+    if not can_coordinate_reviews(g.api_user, assessment):
+        raise ApiError(403, _l("Only coordinators assign reviewers."))
+    data = _json_body()
+    for name in ("lead", "second"):
+        if data.get(name) is not None and not isinstance(data[name], str):
+            raise ApiError(422, _l("Give the reviewer's e-mail address."), name)
+    review.assign_reviewers(assessment, data.get("lead"), data.get("second"), g.api_user)
+    db.session.commit()
+    return jsonify(_review_json(assessment))
+
+
+def _queue_item(assessment: Assessment) -> dict:
+    return {
+        "id": assessment.id,
+        "country": {"code": assessment.country.code, "name": assessment.country.name},
+        "cycle": {"id": assessment.cycle.id, "name": assessment.cycle.name},
+        "status": assessment.status.value,
+        "submitted_at": _iso(assessment.submitted_at),
+        "role": "lead" if is_lead_reviewer(g.api_user, assessment) else "second",
+    }
+
+
+@bp.get("/review-queue")
+@tokens.token_required
+def review_queue():
+    """The caller's assigned assessments whose review is not finished, oldest submission first."""
+    user = g.api_user
+    # The predicate as well as the query: an account that stopped being a reviewer keeps its
+    # assignments in the database, but no longer reviews them.
+    queue = [a for a in review.queue(user) if is_assigned_reviewer(user, a)]
+    return jsonify(assessments=[_queue_item(a) for a in queue])
+
+
+@bp.post("/assessments/<int:assessment_id>/clarification")
+@tokens.token_required
+def return_for_clarification(assessment_id: int):
+    """Return the assessment to the country with questions (the lead reviewer)."""
+    assessment = _assessment(assessment_id)
+    _require_step(assessment, "request_clarification")
+    items = _json_body().get("items")
+    if not isinstance(items, list):
+        raise ApiError(422, _l("Give the questions as a list of items."), "items")
+    asked = []
+    for index, item in enumerate(items):
+        field = f"items.{index}"
+        text = item.get("text") if isinstance(item, dict) else None
+        if not isinstance(text, str) or not text.strip():
+            raise ApiError(422, _l("Each item needs the text of its question."), field)
+        question_id = item.get("question_id")
+        if question_id is not None and not isinstance(question_id, str):
+            raise ApiError(422, _l("No such question in this questionnaire."), field)
+        asked.append(review.Item(text, question_id))
+    round_ = review.request_clarification(assessment, asked, g.api_user)
+    db.session.commit()
+    return jsonify(
+        round=round_,
+        status=assessment.status.value,
+        items=[
+            _clarification_json(item)
+            for item in review.clarifications(assessment)
+            if item.round == round_
+        ],
+    )
+
+
+@bp.post("/assessments/<int:assessment_id>/clarifications/<int:clarification_id>/reply")
+@tokens.token_required
+def reply_to_clarification(assessment_id: int, clarification_id: int):
+    """Reply to one of the reviewer's questions (the country's officials)."""
+    assessment = _assessment(assessment_id)
+    if not can_answer(g.api_user, assessment):
+        raise ApiError(403, _l("Only the country's officials reply."))
+    text = _json_body().get("reply", "")
+    if not isinstance(text, str):
+        raise ApiError(422, _l("Write a reply."), "reply")
+    replied = review.reply(assessment, clarification_id, text, g.api_user)
+    db.session.commit()
+    item = next(item for item in review.clarifications(assessment) if item.id == replied.id)
+    return jsonify(_clarification_json(item))
+
+
+@bp.post("/assessments/<int:assessment_id>/review/start")
+@tokens.token_required
+def start_review(assessment_id: int):
+    """Start the review of a submitted or resubmitted assessment (the lead reviewer)."""
+    return _step(assessment_id, "start_review")
+
+
+@bp.post("/assessments/<int:assessment_id>/resubmit")
+@tokens.token_required
+def resubmit_assessment(assessment_id: int):
+    """Send the clarified assessment back to the reviewer (the country's officials)."""
+    return _step(assessment_id, "resubmit")
+
+
+@bp.post("/assessments/<int:assessment_id>/review/finalize")
+@tokens.token_required
+def finalize_review(assessment_id: int):
+    """Finalise the review (the lead reviewer)."""
+    return _step(assessment_id, "finalise")
+
+
+@bp.post("/assessments/<int:assessment_id>/publish")
+@tokens.token_required
+def publish_assessment(assessment_id: int):
+    """Publish the finalised results (coordinators)."""
+    return _step(assessment_id, "publish")
+
+
+@bp.post("/assessments/<int:assessment_id>/reopen")
+@tokens.token_required
+def reopen_assessment(assessment_id: int):
+    """Re-open a finalised or published review, saying why (coordinators)."""
+    assessment = _assessment(assessment_id)
+    _require_step(assessment, "reopen")
+    reason = _json_body().get("reason")
+    if reason is not None and not isinstance(reason, str):
+        raise ApiError(422, _l("Say why the review is re-opened."), "reason")
+    review.perform(assessment, "reopen", g.api_user, reason=reason)
+    db.session.commit()
+    return jsonify(_with_review(assessment))

@@ -94,6 +94,17 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/assessments/<int:assessment_id>/submit"): ANSWER_OWN,
     ("POST", "/assessments/<int:assessment_id>/submit"): ANSWER_OWN,  # 200: what is missing
     ("GET", "/assessments/<int:assessment_id>/workbook"): VIEW_OWN,
+    # Review: a coordinator assigns; the step itself is refused (a draft) with a message (302).
+    ("POST", "/assessments/<int:assessment_id>/reviewers"): row(302, 403, 404, 403, 302, 302),
+    ("POST", "/assessments/<int:assessment_id>/review/<action>"): row(302, 302, 404, 302, 302, 302),
+    # Reviewers and coordinators see the ratings; the country once they are published.
+    ("GET", "/assessments/<int:assessment_id>/ratings"): row(302, 403, 404, 200, 200, 200),
+    # Only the lead reviewer asks (422: a draft cannot be returned to the country).
+    ("GET", "/assessments/<int:assessment_id>/clarification"): row(302, 403, 404, 200, 403, 403),
+    ("POST", "/assessments/<int:assessment_id>/clarification"): row(302, 403, 404, 422, 403, 403),
+    ("POST", "/assessments/<int:assessment_id>/clarifications/<int:clarification_id>/reply"): row(
+        302, 404, 404, 403, 403, 403
+    ),  # 404 for the official: there is no such question (yet)
     ("GET", "/assessments/<int:assessment_id>/workbook/upload"): ANSWER_OWN,
     ("POST", "/assessments/<int:assessment_id>/workbook/upload"): ANSWER_OWN,  # 200: no file
     ("GET", "/api/v1/openapi.json"): EVERYONE,
@@ -108,6 +119,30 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/assessments/<int:assessment_id>/evidence"): API_VIEW_OWN,
     ("POST", "/api/v1/assessments/<int:assessment_id>/evidence"): row(401, 422, 404, 403, 403, 403),
     ("GET", "/api/v1/assessments/<int:assessment_id>/evidence/<public_id>"): API_VIEW_OWN,
+    # Review through the API: the role is checked before the body and the status (the empty
+    # body is then refused, 422; the draft refuses the step, 409).
+    ("GET", "/api/v1/review-queue"): API_ALL,  # empty for all but reviewers
+    ("POST", "/api/v1/assessments/<int:assessment_id>/reviewers"): row(
+        401, 403, 404, 403, 422, 422
+    ),
+    ("POST", "/api/v1/assessments/<int:assessment_id>/review/start"): row(
+        401, 403, 404, 409, 403, 403
+    ),
+    ("POST", "/api/v1/assessments/<int:assessment_id>/clarification"): row(
+        401, 403, 404, 422, 403, 403
+    ),
+    (
+        "POST",
+        "/api/v1/assessments/<int:assessment_id>/clarifications/<int:clarification_id>/reply",
+    ): row(401, 404, 404, 403, 403, 403),  # 404 for the official: there is no such question (yet)
+    ("POST", "/api/v1/assessments/<int:assessment_id>/resubmit"): row(401, 409, 404, 403, 403, 403),
+    ("POST", "/api/v1/assessments/<int:assessment_id>/review/finalize"): row(
+        401, 403, 404, 409, 403, 403
+    ),
+    ("POST", "/api/v1/assessments/<int:assessment_id>/publish"): row(401, 403, 404, 403, 409, 409),
+    ("POST", "/api/v1/assessments/<int:assessment_id>/reopen"): row(
+        401, 403, 404, 403, 422, 422
+    ),  # 422: no reason given
 }
 
 #: Rules whose objects exist only once a cycle is open (and so the library loaded).
@@ -143,6 +178,8 @@ def concrete_path(rule: str, world, ids: dict) -> str:
         .replace("<framework_id>", "budapest")
         .replace("<section_id>", "jurisdiction")
         .replace("<question_id>", "jur.territory")
+        .replace("<action>", "start_review")
+        .replace("<int:clarification_id>", "1")
     )
     for name, value in ids.items():
         path = path.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
@@ -204,3 +241,28 @@ def test_permission(app, client, world, monkeypatch, request, method, rule, pers
     if response.status_code == 302 and user is None and rule != "/language":
         location = response.headers["Location"]
         assert location.startswith("/auth/login") or rule.startswith("/auth/")
+
+
+#: What a reviewer assigned to none of the assessments gets on their routes: nothing at all.
+OUTSIDER_EXPECTS = {"GET": 404, "POST": 404, "PUT": 404}
+
+
+@pytest.mark.parametrize(
+    ("method", "rule"), sorted(key for key in MATRIX if "<int:assessment_id>" in key[1])
+)
+def test_a_reviewer_not_assigned_finds_no_assessment(
+    app, client, world, monkeypatch, method, rule, assessments
+):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+    ids = {"assessment_id": assessments.own, "cycle_id": assessments.cycle_id}
+    ids["public_id"] = evidence_for(app, world, assessments.own)
+    kwargs: dict = {}
+    if rule.startswith("/api/"):
+        kwargs["headers"] = {"Authorization": f"Bearer {token_for(app, world.outsider)[1]}"}
+        if method in ("PUT", "POST") and not rule.endswith("/evidence"):
+            kwargs["json"] = {"value": None, "version": 0} if method == "PUT" else {}
+    else:
+        sign_in_session(client, world.outsider)
+    response = client.open(concrete_path(rule, world, ids), method=method, **kwargs)
+    response.close()
+    assert response.status_code == OUTSIDER_EXPECTS[method], (method, rule)
