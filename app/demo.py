@@ -355,6 +355,15 @@ def seed_rounds(users: Mapping[str, User], countries: Mapping[str, Country]) -> 
     return created
 
 
+def cycle_assessments(cycle: Cycle) -> list[Assessment]:
+    """Return a cycle's assessments, by id."""
+    return list(
+        db.session.scalars(
+            select(Assessment).where(Assessment.cycle_id == cycle.id).order_by(Assessment.id)
+        )
+    )
+
+
 def _cycle(name: str) -> Cycle | None:
     """Return the cycle called ``name``, if it exists."""
     return db.session.scalar(select(Cycle).where(Cycle.name == name))
@@ -392,6 +401,12 @@ def _seed_2025(coordinator: User, chosen: list[Country], users: Mapping[str, Use
         answers.submit(assessment, official)
         review.assign_reviewers(assessment, REVIEWER, None, coordinator)
     cycles.close_cycle(cycle, coordinator)
+    # Reviewed, finalised and published: each country reads its 2025 ratings.
+    reviewer = users[REVIEWER]
+    for assessment in cycle_assessments(cycle):
+        review.perform(assessment, "start_review", reviewer)
+        review.perform(assessment, "finalise", reviewer)
+        review.perform(assessment, "publish", coordinator)
 
 
 def _seed_2027(coordinator: User, chosen: list[Country], users: Mapping[str, User]) -> None:

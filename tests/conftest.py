@@ -220,8 +220,9 @@ def open_cycle(app, world, name: str = "2027 round", countries=("XAA", "XAB")) -
             name, version, date(2027, 6, 30), chosen, carry_over=True, user=coordinator
         )
         opened = cycles.open_cycle(cycle, coordinator)
+        reviewer = getattr(world, "reviewer", None)
         for assessment in opened:  # world.reviewer reviews them; world.outsider none
-            assessment.lead_reviewer_id = world.reviewer.id
+            assessment.lead_reviewer_id = reviewer.id if reviewer else None
         created = {a.country.code: a.id for a in opened}
         db.session.commit()
         return Assessments(cycle.id, created.get("XAA"), created.get("XAB"))

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, get_template_attribute, request, url_for
-from flask_babel import gettext as _
 from markupsafe import Markup
 
 from app.assessments.answers import State, earlier_answers
@@ -18,6 +17,7 @@ from app.frameworks.types import QuestionBase, ShowContext
 from app.frameworks.words import human_size, language, localized, words
 from app.i18n import datetime_utc
 from app.models import Answer, Assessment, EvidenceFile
+from app.scoring.explain import provision_label
 
 
 def show_context(assessment: Assessment, state: State, files: list[EvidenceFile]) -> ShowContext:
@@ -44,7 +44,7 @@ class Article:
     names: dict[str, str]
 
     def label(self) -> str:
-        return _("%(framework)s Art. %(num)s", framework=localized(self.names), num=self.article)
+        return provision_label(localized(self.names), self.article)
 
     def url(self) -> str:
         return url_for("library.framework", framework_id=self.framework_id) + f"#p-{self.article}"

@@ -35,6 +35,7 @@ from app.core.permissions import (
     can_answer,
     can_coordinate_reviews,
     can_manage_cycles,
+    can_see_ratings,
     is_lead_reviewer,
     require,
     require_assessment_access,
@@ -298,6 +299,7 @@ def overview(assessment_id: int):
         assigns=can_coordinate_reviews(current_user, assessment),
         reviewers=review.reviewers() if can_coordinate_reviews(current_user, assessment) else [],
         asked=review.clarifications(assessment),
+        sees_ratings=can_see_ratings(current_user, assessment),
         action_form=ActionForm(),
     )
 
@@ -394,6 +396,32 @@ def request_clarification(assessment_id: int):
         asked=review.clarifications(assessment),
         may_return=workflows.ASSESSMENT.transition("request_clarification").sources,
     ), status
+
+
+@bp.get("/assessments/<int:assessment_id>/ratings")
+@login_required
+def ratings(assessment_id: int):
+    """The derived rating of every provision with its reason, the elements and the answers used;
+    maturity stages, counts per cluster and framework, priority follow-up."""
+    from app.scoring import assessments as scoring
+    from app.scoring.explain import explain, rating_definitions, rating_names
+
+    assessment = _assessment(assessment_id)
+    if not can_see_ratings(current_user, assessment):
+        abort(403)
+    current = answers.state(assessment)
+    card, views = scoring.ratings_view(assessment, current)
+    return render_template(
+        "assessments/ratings.html",
+        assessment=assessment,
+        state=current,
+        card=card,
+        views=views,
+        names=rating_names(),
+        definitions=rating_definitions(),
+        explain_element=lambda element: explain(element.reason),
+        provision_labels=scoring.provision_labels(assessment),
+    )
 
 
 #: How many questions the clarification form offers at once.

@@ -114,6 +114,18 @@ def can_coordinate_reviews(user: User, assessment: Assessment | None = None) -> 
     return is_signed_in(user) and user.role in (Role.COORDINATOR, Role.ADMIN)
 
 
+def can_see_ratings(user: User, assessment: Assessment) -> bool:
+    """The assessment's reviewers and coordinators see its ratings as they are made; the
+    country's officials once they are published."""
+    from app.models import AssessmentStatus
+
+    if not can_view_assessment(user, assessment):
+        return False
+    if user.role is Role.OFFICIAL:
+        return assessment.status is AssessmentStatus.PUBLISHED
+    return True
+
+
 def can_view_assessment(user: User, assessment: Assessment) -> bool:
     """Officials see their country's assessments; a reviewer sees those assigned to them;
     coordinators and admins see all."""

@@ -10,6 +10,11 @@ from flask_babel import lazy_gettext as _l
 from app.scoring.engine import Reason
 
 
+def provision_label(framework: str, article: str) -> str:
+    """Return how a provision is cited: "Budapest Art. 2"."""
+    return _("%(framework)s Art. %(num)s", framework=framework, num=article)
+
+
 def rating_names() -> dict[str, str]:
     """Return each rating's name."""
     return {
@@ -51,7 +56,7 @@ STAGE_WORDS = {
 
 def explain(reason: Reason, element: Callable[[str], str] = str) -> str:
     """Return ``reason`` in words; ``element`` names an element from its reference."""
-    listed = "; ".join(element(ref) for ref in reason.get("elements", ()))
+    listed = "; ".join(element(ref).rstrip(". ") for ref in reason.get("elements", ()))
     code = reason.code
     if code == "all_met":
         return _("Every applicable element is met by law in force.")

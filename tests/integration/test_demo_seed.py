@@ -66,7 +66,7 @@ def test_seed_demo_runs_both_rounds_once(app, runner):
         assert closed.deadline.isoformat() == "2025-06-30"
         previous = _assessments(demo.ROUND_2025)
         assert sorted(previous) == ["XAA", "XAB", "XAC"]
-        assert {a.status for a in previous.values()} == {AssessmentStatus.SUBMITTED}
+        assert {a.status for a in previous.values()} == {AssessmentStatus.PUBLISHED}
 
         current = db.session.scalar(select(Cycle).where(Cycle.name == demo.ROUND_2027))
         assert current.status is CycleStatus.OPEN and current.carry_over

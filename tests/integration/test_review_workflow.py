@@ -191,3 +191,42 @@ def test_the_reviewer_queue_lists_only_assigned_assessments(app, client, world, 
     assert client.get(f"/assessments/{assessments.other}").status_code == 404
     listing = client.get("/assessments").get_data(as_text=True)
     assert "Exampleland" not in listing
+
+
+def test_the_ratings_page_shows_each_derived_rating_with_its_reason_and_answers(
+    app, client, world, assessments
+):
+    fill_required(app, assessments.own, world.own.id)
+    with app.app_context():
+        assessment = db.session.get(Assessment, assessments.own)
+        official = person(world, "own")
+        current = answers.state(assessment)
+        answer = current.answers["sub.illegal_access.offence"]
+        answers.save_answer(
+            assessment, "sub.illegal_access.offence", {"answer": "no"},
+            version=answer.version, user=official,
+        )  # fmt: skip
+        answers.submit(assessment, official)
+        db.session.commit()
+    url = f"/assessments/{assessments.own}/ratings"
+    sign_in(client, world.reviewer.email)
+    page = client.get(url).get_data(as_text=True)
+    card = page[page.index('id="p-budapest-2"') :]
+    card = card[: card.index("</details>")]
+    assert ">NC</span>" in card and "A core element is not met" in card
+    assert "Does your law make it a criminal offence to access a computer system" in card
+    assert ": No" in card  # the answer used, as text
+    un = page[page.index('id="p-un-cybercrime-7"') :]
+    assert ">NC</span>" in un[: un.index("</details>")]  # the same answer rates the UN article
+    assert "Priority follow-up" in page and "Budapest Art. 2" in page
+    # The country sees its ratings only once they are published; an outsider never.
+    official_client = app.test_client()
+    sign_in(official_client, world.own.email)
+    assert official_client.get(url).status_code == 403
+    with app.app_context():
+        db.session.get(Assessment, assessments.own).status = AssessmentStatus.PUBLISHED
+        db.session.commit()
+    assert official_client.get(url).status_code == 200
+    outsider = app.test_client()
+    sign_in(outsider, world.outsider.email)
+    assert outsider.get(url).status_code == 404
