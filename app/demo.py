@@ -355,6 +355,34 @@ def seed_rounds(users: Mapping[str, User], countries: Mapping[str, Country]) -> 
     return created
 
 
+def _rate(assessment: Assessment, reviewer: User) -> None:
+    """Accept every derived rating, overriding one with its justification (and rating what has
+    no answer as not compliant, saying so)."""
+    from app.scoring.assessments import scorecard
+    from app.scoring.explain import explain
+
+    card = scorecard(assessment)
+    ratings = []
+    for ref, result in card.provisions.items():
+        if ref == OVERRIDDEN[0] and result.rating != OVERRIDDEN[1]:
+            ratings.append((ref, OVERRIDDEN[1], OVERRIDDEN[2]))
+        elif result.rating in review.GIVEN:
+            why = explain(result.reason) if result.rating == "NA" else None
+            ratings.append((ref, result.rating, why))
+        else:
+            ratings.append((ref, "NC", "No answer shows the provision in place."))
+    review.rate(assessment, ratings, reviewer, card=card)
+
+
+#: The demo reviewer's one override: (provision, rating, justification).
+OVERRIDDEN = (
+    "budapest:13",
+    "LC",
+    "Sanctions exist for every offence, but the fines for legal persons are too low to "
+    "dissuade a large company; the 2026 amendment that raises them is not in force yet.",
+)
+
+
 def cycle_assessments(cycle: Cycle) -> list[Assessment]:
     """Return a cycle's assessments, by id."""
     return list(
@@ -405,6 +433,7 @@ def _seed_2025(coordinator: User, chosen: list[Country], users: Mapping[str, Use
     reviewer = users[REVIEWER]
     for assessment in cycle_assessments(cycle):
         review.perform(assessment, "start_review", reviewer)
+        _rate(assessment, reviewer)
         review.perform(assessment, "finalise", reviewer)
         review.perform(assessment, "publish", coordinator)
 

@@ -14,9 +14,9 @@ from app.assessments import workflows
 from app.assessments.answers import lock, runtime
 from app.core import audit
 from app.core.db import utcnow
-from app.core.errors import Forbidden, Invalid
+from app.core.errors import Forbidden, Invalid, Refused
 from app.extensions import db
-from app.models import Assessment, Clarification, User
+from app.models import Assessment, AssessmentStatus, Clarification, ProvisionRating, User
 from app.models.user import Role
 
 TEXT_MAX = 5000
@@ -241,3 +241,146 @@ def queue(user: User) -> list[Assessment]:
             .order_by(Assessment.submitted_at.is_(None), Assessment.submitted_at, Assessment.id)
         )
     )
+
+
+# --- Ratings ---------------------------------------------------------------------------------
+
+#: The ratings a reviewer may give (NR is the absence of one).
+GIVEN = ("C", "LC", "PC", "NC", "NA")
+
+
+@dataclass(frozen=True)
+class Current:
+    """A provision's current rating in a layer, and whether the answers changed since."""
+
+    rating: ProvisionRating
+    #: An answer that feeds the provision changed after the rating was given: to review again.
+    stale: bool
+
+
+def _layer(assessment: Assessment, user: User) -> str:
+    from app.core.permissions import is_assigned_reviewer
+
+    if not is_assigned_reviewer(user, assessment):
+        raise Forbidden(_l("Only the assessment's reviewers rate its provisions."))
+    return "lead" if user.id == assessment.lead_reviewer_id else "second"
+
+
+def rate(
+    assessment: Assessment,
+    ratings: Iterable[tuple[str, str, str | None]],
+    user: User,
+    card=None,
+) -> int:
+    """Give ratings, each ``(provision ref, rating, justification)``, in the reviewer's layer.
+
+    An override of the derived rating, and NA always, need a written justification. The lead
+    reviewer's ratings are also the final ones when the cycle asks for no second reviewer.
+
+    :raises Invalid: naming the field (``rating``, ``justification``, ``provision``).
+    :raises Refused: unless the assessment is in review.
+    :returns: how many ratings were stored.
+    """
+    from app.scoring.assessments import scorecard
+
+    layer = _layer(assessment, user)
+    lock(assessment)
+    if assessment.status is not AssessmentStatus.IN_REVIEW:
+        raise Refused(_l("Ratings are given while the assessment is in review."))
+    card = card or scorecard(assessment)
+    now, rows = utcnow(), []
+    for ref, rating, justification in ratings:
+        result = card.provisions.get(ref)
+        if result is None:
+            raise Invalid(_l("No such provision in this assessment."), field="provision")
+        rating = (rating or "").strip().upper()
+        if rating not in GIVEN:
+            raise Invalid(_l("Choose C, LC, PC, NC or NA."), field="rating")
+        justification = (justification or "").strip() or None
+        if justification and len(justification) > TEXT_MAX:
+            raise Invalid(
+                _l("Keep the justification under 5,000 characters."), field="justification"
+            )
+        if rating == "NA" and not justification:
+            raise Invalid(_l("Say why the provision does not apply."), field="justification")
+        if rating != result.rating and not justification:
+            raise Invalid(
+                _l("Rating %(rating)s differs from the derived %(derived)s: justify the override.",
+                   rating=rating, derived=result.rating),
+                field="justification",
+            )  # fmt: skip
+        layers = [layer] + (
+            ["final"] if layer == "lead" and not assessment.cycle.second_review else []
+        )
+        for name in layers:
+            rows.append(
+                ProvisionRating(
+                    assessment_id=assessment.id, provision=ref, layer=name, rating=rating,
+                    derived=result.rating, justification=justification, rated_at=now,
+                    rated_by_id=user.id,
+                )
+            )  # fmt: skip
+    db.session.add_all(rows)
+    db.session.flush()
+    for row in rows:
+        if row.layer != "final":
+            audit.record(
+                "assessment.provision_rated",
+                actor=user,
+                obj=assessment,
+                after={"rating": row.rating},
+                provision=row.provision,
+                layer=row.layer,
+                derived=row.derived,
+                justification=row.justification,
+            )
+    return len([row for row in rows if row.layer != "final"])
+
+
+def current_ratings(assessment: Assessment) -> dict[tuple[str, str], Current]:
+    """Return the current rating of each (provision, layer), and whether it is out of date: an
+    answer feeding the provision changed after it (two queries)."""
+    from app.models import Answer
+    from app.scoring.assessments import rules_for
+
+    rows = db.session.scalars(
+        select(ProvisionRating)
+        .where(ProvisionRating.assessment_id == assessment.id)
+        .order_by(ProvisionRating.id)
+    ).all()
+    latest: dict[tuple[str, str], ProvisionRating] = {}
+    for row in rows:
+        latest[(row.provision, row.layer)] = row
+    if not latest:
+        return {}
+    changed = dict(
+        db.session.execute(
+            select(Answer.question_id, Answer.updated_at).where(
+                Answer.assessment_id == assessment.id
+            )
+        ).all()
+    )
+    rules = rules_for(assessment.questionnaire_version)
+    result = {}
+    for (ref, layer), row in latest.items():
+        rule = rules.by_ref.get(ref)
+        feeding = (
+            {q for e in rule.elements for q in (*e.status_questions, *e.stage_questions)}
+            if rule
+            else set()
+        )
+        stale = any(changed.get(q) and changed[q] > row.rated_at for q in feeding)
+        result[(ref, layer)] = Current(row, stale)
+    return result
+
+
+def unrated(assessment: Assessment, layer: str = "lead") -> list[str]:
+    """Return the provisions without a current, up-to-date rating in ``layer``."""
+    from app.scoring.assessments import rules_for
+
+    current = current_ratings(assessment)
+    return [
+        rule.ref
+        for rule in rules_for(assessment.questionnaire_version).provisions
+        if (rule.ref, layer) not in current or current[(rule.ref, layer)].stale
+    ]

@@ -36,6 +36,7 @@ from app.core.permissions import (
     can_coordinate_reviews,
     can_manage_cycles,
     can_see_ratings,
+    is_assigned_reviewer,
     is_lead_reviewer,
     require,
     require_assessment_access,
@@ -46,7 +47,7 @@ from app.extensions import db
 from app.forms import ActionForm
 from app.frameworks import store
 from app.i18n import by_country_name, country_name
-from app.models import Answer, Assessment, Country, Cycle, CycleStatus
+from app.models import Answer, Assessment, AssessmentStatus, Country, Cycle, CycleStatus
 
 
 @bp.errorhandler(ServiceError)
@@ -411,8 +412,21 @@ def ratings(assessment_id: int):
         abort(403)
     current = answers.state(assessment)
     card, views = scoring.ratings_view(assessment, current)
+    layer = None
+    if is_assigned_reviewer(current_user, assessment):
+        layer = "lead" if current_user.id == assessment.lead_reviewer_id else "second"
+    given = review.current_ratings(assessment)
+    # Each reviewer sees their own layer (two reviewers rate independently); coordinators and,
+    # once published, the country see the final one.
+    shown = {ref: item for (ref, name), item in given.items() if name == (layer or "final")}
     return render_template(
         "assessments/ratings.html",
+        layer=layer,
+        may_rate=layer is not None and assessment.status is AssessmentStatus.IN_REVIEW,
+        shown=shown,
+        unrated=len(review.unrated(assessment, layer)) if layer else None,
+        form=ActionForm(),
+        given_codes=review.GIVEN,
         assessment=assessment,
         state=current,
         card=card,
@@ -422,6 +436,50 @@ def ratings(assessment_id: int):
         explain_element=lambda element: explain(element.reason),
         provision_labels=scoring.provision_labels(assessment),
     )
+
+
+@bp.post("/assessments/<int:assessment_id>/ratings")
+@login_required
+def rate(assessment_id: int):
+    """A reviewer rates one provision (an override needs a justification), or accepts every
+    derived rating not yet rated or out of date."""
+    from app.scoring import assessments as scoring
+    from app.scoring.explain import explain
+
+    assessment = _assessment(assessment_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    ref = request.form.get("provision", "")
+    try:
+        if request.form.get("accept_all"):
+            card = scoring.scorecard(assessment)
+            layer = "lead" if current_user.id == assessment.lead_reviewer_id else "second"
+            todo = [
+                (ref, card.provisions[ref].rating, explain(card.provisions[ref].reason))
+                for ref in review.unrated(assessment, layer)
+                if card.provisions[ref].rating in review.GIVEN
+            ]
+            stored = review.rate(assessment, todo, current_user, card=card)
+            message = ngettext(
+                "%(num)d derived rating accepted.", "%(num)d derived ratings accepted.", stored
+            )
+        else:
+            review.rate(
+                assessment,
+                [(ref, request.form.get("rating"), request.form.get("justification"))],
+                current_user,
+            )
+            message = _("The rating is saved.")
+    except ServiceError as error:
+        db.session.rollback()
+        if error.status in (403, 404):
+            abort(error.status)
+        flash(str(error.message), "danger")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    anchor = "#p-" + ref.replace(":", "-") if ref else ""
+    return redirect(url_for("assessments.ratings", assessment_id=assessment.id) + anchor)
 
 
 #: How many questions the clarification form offers at once.

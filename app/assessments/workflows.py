@@ -54,6 +54,20 @@ def _all_replied(assessment: Assessment):
     return None
 
 
+def _every_provision_rated(assessment: Assessment):
+    from app.assessments import review
+
+    missing = review.unrated(assessment)
+    if missing:
+        return _l(
+            "Rate every provision before finalising: %(num)d without an up-to-date rating "
+            "(first: %(first)s).",
+            num=len(missing),
+            first=missing[0],
+        )
+    return None
+
+
 def _questions_asked(assessment: Assessment):
     from app.assessments import review  # the open questions are review's business
 
@@ -158,6 +172,7 @@ ASSESSMENT = Workflow(
             target=AssessmentStatus.FINALISED,
             allowed=is_lead_reviewer,
             label=_l("Finalise the review"),
+            guards=(_every_provision_rated,),
             confirm=_l(
                 "Finalise the review? The ratings can then change only if a coordinator "
                 "re-opens it."

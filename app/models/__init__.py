@@ -7,6 +7,7 @@ from app.models.assessment import (
     AssessmentStatus,
     Clarification,
     EvidenceFile,
+    ProvisionRating,
 )
 from app.models.audit import AuditEvent
 from app.models.country import Country
@@ -29,6 +30,7 @@ __all__ = [
     "EvidenceFile",
     "FrameworkVersion",
     "LoginAttempt",
+    "ProvisionRating",
     "QuestionnaireVersion",
     "TokenPurpose",
     "User",

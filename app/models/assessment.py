@@ -160,3 +160,28 @@ class EvidenceFile(db.Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     uploaded_by: Mapped[User | None] = relationship(lazy="joined")
+
+
+class ProvisionRating(db.Model):
+    """A reviewer's rating of one provision, in a layer (``lead``, ``second``, ``final``).
+
+    Append-only: a new rating adds a row, so every earlier one stays with who and when; the
+    current rating of a layer is its latest row. ``derived`` is what the engine derived when
+    the rating was given, so an override can always be seen as one."""
+
+    __tablename__ = "provision_ratings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    #: The provision's reference, e.g. ``budapest:16``.
+    provision: Mapped[str] = mapped_column(String(60))
+    layer: Mapped[str] = mapped_column(String(10))
+    rating: Mapped[str] = mapped_column(String(2))
+    derived: Mapped[str] = mapped_column(String(2))
+    justification: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    rated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    rated_by: Mapped[User | None] = relationship(lazy="joined")

@@ -271,6 +271,15 @@ def test_a_review_from_submission_to_publication_and_back(app, client, api, worl
     official.post(f"{base}/resubmit")
     reviewer.post(f"{base}/review/start")
 
+    refused = reviewer.post(f"{base}/review/finalize")  # nothing is rated yet
+    assert refused.status_code == 409
+    assert "Rate every provision" in refused.get_json()["error"]["message"]
+    with app.app_context():
+        from tests.integration.test_review_workflow import rate_everything
+
+        assessment = db.session.get(Assessment, assessments.own)
+        rate_everything(assessment, db.session.get(User, world.reviewer.id))
+        db.session.commit()
     finalised = reviewer.post(f"{base}/review/finalize")
     assert finalised.status_code == 200
     assert finalised.get_json()["review"]["finalised_at"]

@@ -99,6 +99,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/assessments/<int:assessment_id>/review/<action>"): row(302, 302, 404, 302, 302, 302),
     # Reviewers and coordinators see the ratings; the country once they are published.
     ("GET", "/assessments/<int:assessment_id>/ratings"): row(302, 403, 404, 200, 200, 200),
+    # Only the assessment's reviewers rate (302: a draft is not in review, said on the page).
+    ("POST", "/assessments/<int:assessment_id>/ratings"): row(302, 403, 404, 302, 403, 403),
     # Only the lead reviewer asks (422: a draft cannot be returned to the country).
     ("GET", "/assessments/<int:assessment_id>/clarification"): row(302, 403, 404, 200, 403, 403),
     ("POST", "/assessments/<int:assessment_id>/clarification"): row(302, 403, 404, 422, 403, 403),

@@ -3,13 +3,22 @@ its audit event; illegal steps refused with a reason; assignment rules; clarific
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
 from app.assessments import answers, review, workflows
 from app.core.errors import Forbidden, Invalid, Refused
 from app.extensions import db
-from app.models import Assessment, AssessmentStatus, AuditEvent, Clarification, User
+from app.models import (
+    Assessment,
+    AssessmentStatus,
+    AuditEvent,
+    Clarification,
+    ProvisionRating,
+    User,
+)
 from tests.conftest import fill_required, post_form, sign_in
 
 ACTIONS = ("start_review", "resubmit", "finalise", "publish", "reopen")
@@ -51,6 +60,12 @@ def test_every_review_step_from_every_state(app, world, assessments, action, sta
                 continue
             with pytest.raises(Forbidden):
                 review.perform(assessment, action, person(world, other), reason="Because")
+        if action == "finalise":
+            assessment.status = AssessmentStatus.IN_REVIEW
+            with pytest.raises(Refused) as refused:  # nothing rated yet
+                review.perform(assessment, action, actor)
+            assert "Rate every provision before finalising" in str(refused.value.message)
+            rate_everything(assessment, actor)
         if action == "reopen":
             with pytest.raises(Invalid) as invalid:
                 review.perform(assessment, action, actor, reason="  ")
@@ -64,6 +79,23 @@ def test_every_review_step_from_every_state(app, world, assessments, action, sta
         assert event.summary["before"] == {"status": status.value}
         if action == "reopen":
             assert event.summary["reason"] == "A new fact came to light"
+
+
+def rate_everything(assessment, reviewer) -> None:
+    """Rate every provision: its derived rating, or NC with a reason where there is none."""
+    from app.scoring.assessments import scorecard
+
+    card = scorecard(assessment)
+    review.rate(
+        assessment,
+        [
+            (ref, result.rating, None) if result.rating in ("C", "LC", "PC", "NC")
+            else (ref, "NC", "Not answered: nothing shows it in place.")
+            for ref, result in card.provisions.items()
+        ],
+        reviewer,
+        card=card,
+    )  # fmt: skip
 
 
 def test_a_review_cannot_start_without_a_lead_reviewer(app, world, assessments):
@@ -230,3 +262,96 @@ def test_the_ratings_page_shows_each_derived_rating_with_its_reason_and_answers(
     outsider = app.test_client()
     sign_in(outsider, world.outsider.email)
     assert outsider.get(url).status_code == 404
+
+
+def test_ratings_stack_in_layers_and_overrides_need_a_justification(app, world, assessments):
+    from app.scoring.assessments import scorecard
+
+    fill_required(app, assessments.own, world.own.id)
+    with app.app_context():
+        assessment = db.session.get(Assessment, assessments.own)
+        assessment.cycle.second_review = True
+        coordinator = person(world, "coordinator")
+        review.assign_reviewers(assessment, world.reviewer.email, world.outsider.email, coordinator)
+        assessment.status = AssessmentStatus.IN_REVIEW
+        lead, second = person(world, "reviewer"), person(world, "outsider")
+        derived = scorecard(assessment).provisions["budapest:2"].rating
+        other = "PC" if derived != "PC" else "LC"
+
+        def refused(rating, why, user=lead):
+            with pytest.raises(Invalid) as invalid:
+                review.rate(assessment, [("budapest:2", rating, why)], user)
+            return invalid.value.field, str(invalid.value.message)
+
+        assert refused(other, None) == (
+            "justification",
+            f"Rating {other} differs from the derived {derived}: justify the override.",
+        )
+        assert refused("NA", "  ")[0] == "justification"
+        assert refused("X", None)[0] == "rating"
+        with pytest.raises(Forbidden):
+            review.rate(assessment, [("budapest:2", derived, None)], person(world, "own"))
+        with pytest.raises(Forbidden):
+            review.rate(assessment, [("budapest:2", derived, None)], coordinator)
+
+        review.rate(assessment, [("budapest:2", derived, None)], lead)  # accepting needs no words
+        review.rate(assessment, [("budapest:2", other, "The 2026 bill is not in force.")], lead)
+        review.rate(
+            assessment,
+            [("budapest:2", "C", "Checked the code." if derived != "C" else None)],
+            second,
+        )
+        current = review.current_ratings(assessment)
+        assert current[("budapest:2", "lead")].rating.rating == other  # the latest counts ...
+        assert current[("budapest:2", "lead")].rating.derived == derived
+        assert current[("budapest:2", "second")].rating.rating == "C"  # ... in each layer
+        assert ("budapest:2", "final") not in current  # adjudication makes the final one
+        rows = db.session.scalars(
+            select(ProvisionRating).where(ProvisionRating.provision == "budapest:2")
+        ).all()
+        assert len(rows) == 3  # never overwritten
+        assert not current[("budapest:2", "lead")].stale
+        db.session.commit()
+
+    # The country changes an answer that feeds the provision: the rating is out of date.
+    with app.app_context():
+        assessment = db.session.get(Assessment, assessments.own)
+        assessment.status = AssessmentStatus.CLARIFICATION
+        answer = answers.state(assessment).answers["sub.illegal_access.intent"]
+        answers.save_answer(
+            assessment, "sub.illegal_access.intent", {"answer": "partly"},
+            version=answer.version, user=person(world, "own"),
+        )  # fmt: skip
+        assessment.status = AssessmentStatus.IN_REVIEW
+        current = review.current_ratings(assessment)
+        assert current[("budapest:2", "lead")].stale
+        assert "budapest:2" in review.unrated(assessment, "lead")
+        assert "budapest:3" in review.unrated(assessment, "lead")  # never rated
+
+
+def test_a_reviewer_accepts_the_derived_ratings_on_the_page_then_finalises(
+    app, client, world, assessments
+):
+    fill_required(app, assessments.own, world.own.id)
+    with app.app_context():
+        assessment = db.session.get(Assessment, assessments.own)
+        answers.submit(assessment, person(world, "own"))
+        review.perform(assessment, "start_review", person(world, "reviewer"))
+        db.session.commit()
+    sign_in(client, world.reviewer.email)
+    url = f"/assessments/{assessments.own}"
+    page = client.get(f"{url}/ratings").get_data(as_text=True)
+    assert "provisions have no up-to-date rating of yours" in page
+    accepted = post_form(client, f"{url}/ratings", {"accept_all": "1"}, follow_redirects=True)
+    text = accepted.get_data(as_text=True)
+    assert re.search(r"\d+ derived ratings accepted\.", text)
+    # What had no derived rating (NR) waits for the reviewer's own rating and reason.
+    with app.app_context():
+        left = review.unrated(db.session.get(Assessment, assessments.own))
+    for ref in left:
+        post_form(client, f"{url}/ratings", {"provision": ref, "rating": "NC",
+                                              "justification": "Not answered."})  # fmt: skip
+    response = post_form(client, f"{url}/review/finalise", follow_redirects=True)
+    assert "Finalise the review — done." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Assessment, assessments.own).status is AssessmentStatus.FINALISED
