@@ -384,3 +384,22 @@ def unrated(assessment: Assessment, layer: str = "lead") -> list[str]:
         for rule in rules_for(assessment.questionnaire_version).provisions
         if (rule.ref, layer) not in current or current[(rule.ref, layer)].stale
     ]
+
+
+def accept_derived(assessment: Assessment, user: User) -> int:
+    """Accept the derived rating of every provision the reviewer has not rated, or whose rating
+    is out of date; a derived NA carries its reason, and an NR is left for the reviewer.
+
+    :returns: how many ratings were stored.
+    """
+    from app.scoring.assessments import scorecard
+    from app.scoring.explain import explain
+
+    layer = _layer(assessment, user)
+    card = scorecard(assessment)
+    todo = [
+        (ref, card.provisions[ref].rating, explain(card.provisions[ref].reason))
+        for ref in unrated(assessment, layer)
+        if card.provisions[ref].rating in GIVEN
+    ]
+    return rate(assessment, todo, user, card=card)

@@ -311,26 +311,42 @@ def overview(assessment_id: int):
 REVIEW_ACTIONS = ("start_review", "resubmit", "finalise", "publish", "reopen")
 
 
+def _review_step(assessment: Assessment, step, success, url: str):
+    """Run a review service step from a posted form: commit and say ``success()`` when it went
+    through; otherwise roll back and say why on the page (403 and 404 stay errors)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        result = step()
+    except ServiceError as error:
+        db.session.rollback()
+        if error.status in (403, 404):
+            abort(error.status)
+        flash(str(error.message), "danger")
+    else:
+        db.session.commit()
+        flash(success(result), "success")
+    return redirect(url)
+
+
+def _review_url(assessment: Assessment) -> str:
+    return url_for("assessments.overview", assessment_id=assessment.id) + "#review"
+
+
 @bp.post("/assessments/<int:assessment_id>/reviewers")
 @login_required
 def assign_reviewers(assessment_id: int):
     """A coordinator assigns the lead (and second) reviewer."""
     assessment = _assessment(assessment_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        review.assign_reviewers(
-            assessment, request.form.get("lead"), request.form.get("second"), current_user
-        )
-    except ServiceError as error:
-        db.session.rollback()
-        if error.status == 403:
-            abort(403)
-        flash(str(error.message), "danger")
-    else:
-        db.session.commit()
-        flash(_("The reviewers are assigned."), "success")
-    return redirect(url_for("assessments.overview", assessment_id=assessment.id) + "#review")
+    form = request.form
+    return _review_step(
+        assessment,
+        lambda: review.assign_reviewers(
+            assessment, form.get("lead"), form.get("second"), current_user
+        ),
+        lambda _result: _("The reviewers are assigned."),
+        _review_url(assessment),
+    )
 
 
 @bp.post("/assessments/<int:assessment_id>/review/<action>")
@@ -340,19 +356,41 @@ def review_action(assessment_id: int, action: str):
     assessment = _assessment(assessment_id)
     if action not in REVIEW_ACTIONS:
         abort(404)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        review.perform(assessment, action, current_user, reason=request.form.get("reason"))
-    except ServiceError as error:
-        db.session.rollback()
-        if error.status == 403:
-            abort(403)
-        flash(str(error.message), "danger")
-    else:
-        db.session.commit()
-        flash(str(workflows.ASSESSMENT.transition(action).label) + " — " + _("done."), "success")
-    return redirect(url_for("assessments.overview", assessment_id=assessment.id) + "#review")
+    label = workflows.ASSESSMENT.transition(action).label
+    return _review_step(
+        assessment,
+        lambda: review.perform(assessment, action, current_user, reason=request.form.get("reason")),
+        lambda _result: f"{label} — {_('done.')}",
+        _review_url(assessment),
+    )
+
+
+@bp.post("/assessments/<int:assessment_id>/ratings")
+@login_required
+def rate(assessment_id: int):
+    """A reviewer rates one provision (an override needs a justification), or accepts every
+    derived rating not yet rated or out of date."""
+    assessment = _assessment(assessment_id)
+    ref = request.form.get("provision", "")
+    url = url_for("assessments.ratings", assessment_id=assessment.id)
+    if request.form.get("accept_all"):
+        return _review_step(
+            assessment,
+            lambda: review.accept_derived(assessment, current_user),
+            lambda stored: ngettext(
+                "%(num)d derived rating accepted.", "%(num)d derived ratings accepted.", stored
+            ),
+            url,
+        )
+    form = request.form
+    return _review_step(
+        assessment,
+        lambda: review.rate(
+            assessment, [(ref, form.get("rating"), form.get("justification"))], current_user
+        ),
+        lambda _result: _("The rating is saved."),
+        url + "#p-" + ref.replace(":", "-"),
+    )
 
 
 @bp.route("/assessments/<int:assessment_id>/clarification", methods=["GET", "POST"])
@@ -438,50 +476,6 @@ def ratings(assessment_id: int):
     )
 
 
-@bp.post("/assessments/<int:assessment_id>/ratings")
-@login_required
-def rate(assessment_id: int):
-    """A reviewer rates one provision (an override needs a justification), or accepts every
-    derived rating not yet rated or out of date."""
-    from app.scoring import assessments as scoring
-    from app.scoring.explain import explain
-
-    assessment = _assessment(assessment_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    ref = request.form.get("provision", "")
-    try:
-        if request.form.get("accept_all"):
-            card = scoring.scorecard(assessment)
-            layer = "lead" if current_user.id == assessment.lead_reviewer_id else "second"
-            todo = [
-                (ref, card.provisions[ref].rating, explain(card.provisions[ref].reason))
-                for ref in review.unrated(assessment, layer)
-                if card.provisions[ref].rating in review.GIVEN
-            ]
-            stored = review.rate(assessment, todo, current_user, card=card)
-            message = ngettext(
-                "%(num)d derived rating accepted.", "%(num)d derived ratings accepted.", stored
-            )
-        else:
-            review.rate(
-                assessment,
-                [(ref, request.form.get("rating"), request.form.get("justification"))],
-                current_user,
-            )
-            message = _("The rating is saved.")
-    except ServiceError as error:
-        db.session.rollback()
-        if error.status in (403, 404):
-            abort(error.status)
-        flash(str(error.message), "danger")
-    else:
-        db.session.commit()
-        flash(message, "success")
-    anchor = "#p-" + ref.replace(":", "-") if ref else ""
-    return redirect(url_for("assessments.ratings", assessment_id=assessment.id) + anchor)
-
-
 #: How many questions the clarification form offers at once.
 CLARIFICATION_ROWS = 5
 
@@ -491,19 +485,14 @@ CLARIFICATION_ROWS = 5
 def reply_clarification(assessment_id: int, clarification_id: int):
     """An official replies to one of the reviewer's questions."""
     assessment = _assessment(assessment_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        review.reply(assessment, clarification_id, request.form.get("reply", ""), current_user)
-    except ServiceError as error:
-        db.session.rollback()
-        if error.status in (403, 404):
-            abort(error.status)
-        flash(str(error.message), "danger")
-    else:
-        db.session.commit()
-        flash(_("Your reply is saved."), "success")
-    return redirect(url_for("assessments.overview", assessment_id=assessment.id) + "#review")
+    return _review_step(
+        assessment,
+        lambda: review.reply(
+            assessment, clarification_id, request.form.get("reply", ""), current_user
+        ),
+        lambda _result: _("Your reply is saved."),
+        _review_url(assessment),
+    )
 
 
 @bp.route("/assessments/<int:assessment_id>/sections/<section_id>", methods=["GET", "POST"])
