@@ -111,6 +111,9 @@ def test_stored_citations_become_lists_of_instruments_and_back(empty_database, s
                     (r.old_value, r.new_value)
                     for r in db.session.scalars(select(AnswerRevision).order_by(AnswerRevision.id))
                 ]
+                # End the reading transaction: a migration that alters or drops tables must not
+                # wait for it (PostgreSQL locks what it read until then).
+                db.session.rollback()
                 return values, history
 
             at_head = stored()
