@@ -4,8 +4,9 @@ plain values, flush but never commit, and write the audit trail."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -117,8 +118,8 @@ def request_clarification(assessment: Assessment, items: Iterable[Item], user: U
     :raises Refused/Forbidden: as the transition does.
     """
     lock(assessment)
-    refusal = workflows.ASSESSMENT.refusal(assessment, "request_clarification", user)
-    if refusal is not None and (isinstance(refusal, Forbidden) or "status_from" in refusal.extra):
+    refusal = workflows.ASSESSMENT.refusal(assessment, "request_clarification", user, guards=False)
+    if refusal is not None:
         raise refusal  # a wrong status or person: say so before looking at the questions
     questions = runtime(assessment.questionnaire_version).questions
     cleaned = []
@@ -258,12 +259,21 @@ class Current:
     stale: bool
 
 
-def _layer(assessment: Assessment, user: User) -> str:
+def layer_of(assessment: Assessment, user: User) -> str | None:
+    """Return the layer ``user`` rates in (``lead`` or ``second``), or None if not a reviewer of
+    the assessment."""
     from app.core.permissions import is_assigned_reviewer
 
     if not is_assigned_reviewer(user, assessment):
-        raise Forbidden(_l("Only the assessment's reviewers rate its provisions."))
+        return None
     return "lead" if user.id == assessment.lead_reviewer_id else "second"
+
+
+def _layer(assessment: Assessment, user: User) -> str:
+    layer = layer_of(assessment, user)
+    if layer is None:
+        raise Forbidden(_l("Only the assessment's reviewers rate its provisions."))
+    return layer
 
 
 def rate(
@@ -337,9 +347,12 @@ def rate(
     return len([row for row in rows if row.layer != "final"])
 
 
-def current_ratings(assessment: Assessment) -> dict[tuple[str, str], Current]:
+def current_ratings(
+    assessment: Assessment, changed: Mapping[str, datetime] | None = None
+) -> dict[tuple[str, str], Current]:
     """Return the current rating of each (provision, layer), and whether it is out of date: an
-    answer feeding the provision changed after it (two queries)."""
+    answer feeding the provision changed after it (two queries; one when the caller gives when
+    each answer last ``changed``)."""
     from app.models import Answer
     from app.scoring.assessments import rules_for
 
@@ -353,13 +366,14 @@ def current_ratings(assessment: Assessment) -> dict[tuple[str, str], Current]:
         latest[(row.provision, row.layer)] = row
     if not latest:
         return {}
-    changed = dict(
-        db.session.execute(
-            select(Answer.question_id, Answer.updated_at).where(
-                Answer.assessment_id == assessment.id
-            )
-        ).all()
-    )
+    if changed is None:
+        changed = dict(
+            db.session.execute(
+                select(Answer.question_id, Answer.updated_at).where(
+                    Answer.assessment_id == assessment.id
+                )
+            ).all()
+        )
     rules = rules_for(assessment.questionnaire_version)
     result = {}
     for (ref, layer), row in latest.items():
@@ -374,11 +388,16 @@ def current_ratings(assessment: Assessment) -> dict[tuple[str, str], Current]:
     return result
 
 
-def unrated(assessment: Assessment, layer: str = "lead") -> list[str]:
-    """Return the provisions without a current, up-to-date rating in ``layer``."""
+def unrated(
+    assessment: Assessment,
+    layer: str = "lead",
+    current: Mapping[tuple[str, str], Current] | None = None,
+) -> list[str]:
+    """Return the provisions without a current, up-to-date rating in ``layer`` (``current``:
+    the ratings when the caller has read them already)."""
     from app.scoring.assessments import rules_for
 
-    current = current_ratings(assessment)
+    current = current_ratings(assessment) if current is None else current
     return [
         rule.ref
         for rule in rules_for(assessment.questionnaire_version).provisions

@@ -36,7 +36,6 @@ from app.core.permissions import (
     can_coordinate_reviews,
     can_manage_cycles,
     can_see_ratings,
-    is_assigned_reviewer,
     is_lead_reviewer,
     require,
     require_assessment_access,
@@ -450,10 +449,10 @@ def ratings(assessment_id: int):
         abort(403)
     current = answers.state(assessment)
     card, views = scoring.ratings_view(assessment, current)
-    layer = None
-    if is_assigned_reviewer(current_user, assessment):
-        layer = "lead" if current_user.id == assessment.lead_reviewer_id else "second"
-    given = review.current_ratings(assessment)
+    layer = review.layer_of(assessment, current_user)
+    given = review.current_ratings(
+        assessment, {qid: answer.updated_at for qid, answer in current.answers.items()}
+    )
     # Each reviewer sees their own layer (two reviewers rate independently); coordinators and,
     # once published, the country see the final one.
     shown = {ref: item for (ref, name), item in given.items() if name == (layer or "final")}
@@ -462,7 +461,7 @@ def ratings(assessment_id: int):
         layer=layer,
         may_rate=layer is not None and assessment.status is AssessmentStatus.IN_REVIEW,
         shown=shown,
-        unrated=len(review.unrated(assessment, layer)) if layer else None,
+        unrated=len(review.unrated(assessment, layer, given)) if layer else None,
         form=ActionForm(),
         given_codes=review.GIVEN,
         assessment=assessment,

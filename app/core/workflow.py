@@ -75,8 +75,11 @@ class Workflow:
         """Return the object's current status."""
         return getattr(obj, self.status_attribute)
 
-    def refusal(self, obj: Any, name: str, user: Any) -> Refused | Forbidden | None:
-        """Return why ``user`` may not take ``name`` on ``obj`` now, or None when they may."""
+    def refusal(
+        self, obj: Any, name: str, user: Any, *, guards: bool = True
+    ) -> Refused | Forbidden | None:
+        """Return why ``user`` may not take ``name`` on ``obj`` now, or None when they may;
+        ``guards=False`` checks only the status and the person (before preparing the step)."""
         transition = self._by_name.get(name)
         if transition is None:
             return Refused(_l("This action does not exist."))
@@ -92,7 +95,7 @@ class Workflow:
             )
         if not transition.allowed(user, obj):
             return Forbidden(_l("You may not take this action."), action=name)
-        for guard in transition.guards:
+        for guard in transition.guards if guards else ():
             reason = guard(obj)
             if reason is not None:
                 return Refused(reason, action=name)

@@ -354,13 +354,10 @@ def score(rules: Rules, facts: Facts, targets: Mapping[str, int] | None = None) 
         )
         for framework_id in rules.frameworks
     }
-    clusters = {}
+    grouped: dict[tuple[str, str], list[ProvisionResult]] = {}
     for result in provisions.values():
-        key = (result.framework_id, result.cluster)
-        if key not in clusters:
-            clusters[key] = rollup(
-                [p for p in provisions.values() if (p.framework_id, p.cluster) == key], rules
-            )
+        grouped.setdefault((result.framework_id, result.cluster), []).append(result)
+    clusters = {key: rollup(results, rules) for key, results in grouped.items()}
     gaps_found = [result for result in provisions.values() if result.gap]
     triggers = []
     core_gaps = tuple(result.ref for result in gaps_found if result.core)
