@@ -8,6 +8,10 @@ from app.models.assessment import (
     Clarification,
     EvidenceFile,
     ProvisionRating,
+    Recommendation,
+    RecommendationTemplate,
+    ReviewComment,
+    StageRating,
 )
 from app.models.audit import AuditEvent
 from app.models.country import Country
@@ -32,6 +36,10 @@ __all__ = [
     "LoginAttempt",
     "ProvisionRating",
     "QuestionnaireVersion",
+    "Recommendation",
+    "RecommendationTemplate",
+    "ReviewComment",
+    "StageRating",
     "TokenPurpose",
     "User",
 ]

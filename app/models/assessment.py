@@ -53,6 +53,8 @@ class Assessment(db.Model):
     finalised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The scoring rules' version the final ratings were given under (set when finalised).
+    rules_version: Mapped[str | None] = mapped_column(String(20))
 
     cycle: Mapped[Cycle] = relationship(lazy="joined", innerjoin=True)
     country: Mapped[Country] = relationship(lazy="joined", innerjoin=True)
@@ -126,6 +128,8 @@ class Clarification(db.Model):
     round: Mapped[int] = mapped_column(Integer)
     #: The question it is about, if any.
     question_id: Mapped[str | None] = mapped_column(String(120))
+    #: The provision it is about (e.g. ``budapest:16``), if any.
+    provision: Mapped[str | None] = mapped_column(String(60))
     text: Mapped[str] = mapped_column(Text)
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -185,3 +189,96 @@ class ProvisionRating(db.Model):
     rated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     rated_by: Mapped[User | None] = relationship(lazy="joined")
+
+
+class StageRating(db.Model):
+    """A reviewer's confirmation, or override, of the maturity stage derived for one capability
+    area, in a layer (``lead``, ``second``, ``final``); append-only like provision ratings."""
+
+    __tablename__ = "stage_ratings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    #: The capability area's id in the questionnaire, e.g. ``contact_point``.
+    area: Mapped[str] = mapped_column(String(60))
+    layer: Mapped[str] = mapped_column(String(10))
+    #: 0 (no stage reached) to 5.
+    stage: Mapped[int] = mapped_column(Integer)
+    derived: Mapped[int] = mapped_column(Integer)
+    justification: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    rated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    rated_by: Mapped[User | None] = relationship(lazy="joined")
+
+
+class ReviewComment(db.Model):
+    """A reviewer's comment on a provision or one of its elements. Reviewers' working notes:
+    never shown to the country; each reviewer sees their own layer's until the review is
+    finalised, coordinators see all."""
+
+    __tablename__ = "review_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    provision: Mapped[str] = mapped_column(String(60))
+    #: The element's ref (``budapest:16.duration``), or None for the provision as a whole.
+    element: Mapped[str | None] = mapped_column(String(120))
+    layer: Mapped[str] = mapped_column(String(10))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    author: Mapped[User | None] = relationship(lazy="joined")
+
+
+class RecommendationTemplate(db.Model):
+    """A reusable recommendation for one provision, kept by coordinators."""
+
+    __tablename__ = "recommendation_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provision: Mapped[str] = mapped_column(String(60), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Recommendation(db.Model):
+    """A recommendation to the country on a provision rated PC or NC (GRECO style), and its
+    follow-up: the review of the country's next cycle judges whether it was implemented."""
+
+    __tablename__ = "recommendations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    provision: Mapped[str] = mapped_column(String(60))
+    text: Mapped[str] = mapped_column(Text)
+    #: The library's recommendation it was taken from, if any.
+    template_id: Mapped[int | None] = mapped_column(ForeignKey("recommendation_templates.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Withdrawn by the reviewer before the review was finalised (kept for the trail).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The follow-up, judged in the review of the country's next cycle:
+    #: ``implemented`` (satisfactorily), ``partly`` or ``not``.
+    follow_up: Mapped[str | None] = mapped_column(String(12))
+    follow_up_comment: Mapped[str | None] = mapped_column(Text)
+    followed_up_in_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessments.id", ondelete="SET NULL"), index=True
+    )
+    followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    followed_up_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id], lazy="joined")
+    followed_up_by: Mapped[User | None] = relationship(
+        foreign_keys=[followed_up_by_id], lazy="joined"
+    )
