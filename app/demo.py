@@ -357,7 +357,7 @@ def seed_rounds(users: Mapping[str, User], countries: Mapping[str, Country]) -> 
 
 def _rate(assessment: Assessment, reviewer: User) -> None:
     """Accept every derived rating, overriding one with its justification (and rating what has
-    no answer as not compliant, saying so)."""
+    no answer as not compliant, saying so); confirm every derived maturity stage."""
     from app.scoring.assessments import scorecard
     from app.scoring.explain import explain
 
@@ -372,6 +372,10 @@ def _rate(assessment: Assessment, reviewer: User) -> None:
         else:
             ratings.append((ref, "NC", "No answer shows the provision in place."))
     review.rate(assessment, ratings, reviewer, card=card)
+    review.rate_stages(
+        assessment, [(area, result.stage, None) for area, result in card.areas.items()], reviewer,
+        card=card,
+    )  # fmt: skip
 
 
 #: The demo reviewer's one override: (provision, rating, justification).

@@ -17,7 +17,15 @@ from app.core import audit
 from app.core.db import utcnow
 from app.core.errors import Forbidden, Invalid, Refused
 from app.extensions import db
-from app.models import Assessment, AssessmentStatus, Clarification, ProvisionRating, User
+from app.models import (
+    Assessment,
+    AssessmentStatus,
+    Clarification,
+    ProvisionRating,
+    ReviewComment,
+    StageRating,
+    User,
+)
 from app.models.user import Role
 
 TEXT_MAX = 5000
@@ -97,18 +105,26 @@ def perform(assessment: Assessment, action: str, user: User, reason: str | None 
         if len(reason) > TEXT_MAX:
             raise Invalid(_l("Keep the reason under 5,000 characters."), field="reason")
         details["reason"] = reason
+    if action == "finalise":
+        from app.scoring.engine import RULES_VERSION
+
+        details["rules_version"] = RULES_VERSION
     workflows.ASSESSMENT.perform(
         assessment, action, user, country=assessment.country.code, cycle=assessment.cycle.name,
         **details,
     )  # fmt: skip
+    if action == "finalise":  # the finished review keeps the rules it was rated under
+        assessment.rules_version = details["rules_version"]
 
 
 @dataclass(frozen=True)
 class Item:
-    """A question for the country: its text, and the question of the questionnaire it is on."""
+    """A question for the country: its text, and the question of the questionnaire or the
+    provision it is about (either, both or neither)."""
 
     text: str
     question_id: str | None = None
+    provision: str | None = None
 
 
 def request_clarification(assessment: Assessment, items: Iterable[Item], user: User) -> int:
@@ -121,7 +137,10 @@ def request_clarification(assessment: Assessment, items: Iterable[Item], user: U
     refusal = workflows.ASSESSMENT.refusal(assessment, "request_clarification", user, guards=False)
     if refusal is not None:
         raise refusal  # a wrong status or person: say so before looking at the questions
+    from app.scoring.assessments import rules_for
+
     questions = runtime(assessment.questionnaire_version).questions
+    provisions = rules_for(assessment.questionnaire_version).by_ref
     cleaned = []
     for index, item in enumerate(items):
         text = (item.text or "").strip()
@@ -131,7 +150,9 @@ def request_clarification(assessment: Assessment, items: Iterable[Item], user: U
             raise Invalid(_l("Keep each question under 5,000 characters."), field=f"items.{index}")
         if item.question_id and item.question_id not in questions:
             raise Invalid(_l("No such question in this questionnaire."), field=f"items.{index}")
-        cleaned.append(Item(text, item.question_id or None))
+        if item.provision and item.provision not in provisions:
+            raise Invalid(_l("No such provision in this assessment."), field=f"items.{index}")
+        cleaned.append(Item(text, item.question_id or None, item.provision or None))
     if not cleaned:
         raise Invalid(_l("Ask at least one question."), field="items")
     if len(cleaned) > ITEMS_MAX:
@@ -150,6 +171,7 @@ def request_clarification(assessment: Assessment, items: Iterable[Item], user: U
             assessment_id=assessment.id,
             round=round_,
             question_id=item.question_id,
+            provision=item.provision,
             text=item.text,
             asked_at=now,
             asked_by_id=user.id,
@@ -407,7 +429,8 @@ def unrated(
 
 def accept_derived(assessment: Assessment, user: User) -> int:
     """Accept the derived rating of every provision the reviewer has not rated, or whose rating
-    is out of date; a derived NA carries its reason, and an NR is left for the reviewer.
+    is out of date; a derived NA carries its reason, and an NR is left for the reviewer. The
+    lead reviewer confirms the derived stage of every area not yet confirmed, too.
 
     :returns: how many ratings were stored.
     """
@@ -421,4 +444,456 @@ def accept_derived(assessment: Assessment, user: User) -> int:
         for ref in unrated(assessment, layer)
         if card.provisions[ref].rating in GIVEN
     ]
-    return rate(assessment, todo, user, card=card)
+    stored = rate(assessment, todo, user, card=card)
+    if layer == "lead":
+        stages = [(area, card.areas[area].stage, None) for area in unrated_stages(assessment)]
+        stored += rate_stages(assessment, stages, user, card=card) if stages else 0
+    return stored
+
+
+# --- Adjudication (cycles with a second reviewer) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One provision as the two reviewers rated it, and its final rating if settled."""
+
+    ref: str
+    lead: Current | None
+    second: Current | None
+    final: Current | None
+
+    @staticmethod
+    def _up_to_date(item: Current | None) -> str | None:
+        return item.rating.rating if item is not None and not item.stale else None
+
+    @property
+    def agreed(self) -> bool:
+        """Both reviewers gave the same up-to-date rating."""
+        lead = self._up_to_date(self.lead)
+        return lead is not None and lead == self._up_to_date(self.second)
+
+    @property
+    def settled(self) -> bool:
+        """The final rating is up to date and newer than both reviewers' ratings."""
+        if self.final is None or self.final.stale:
+            return False
+        rated = [item.rating.rated_at for item in (self.lead, self.second) if item is not None]
+        return all(self.final.rating.rated_at >= when for when in rated)
+
+    @property
+    def implicit(self) -> bool:
+        """Only one reviewer has an up-to-date rating: a disagreement all the same."""
+        return (self._up_to_date(self.lead) is None) != (self._up_to_date(self.second) is None)
+
+
+def pairs(
+    assessment: Assessment, current: Mapping[tuple[str, str], Current] | None = None
+) -> list[Pair]:
+    """Return every provision of the assessment with its lead, second and final ratings."""
+    from app.scoring.assessments import rules_for
+
+    current = current_ratings(assessment) if current is None else current
+    return [
+        Pair(
+            rule.ref,
+            current.get((rule.ref, "lead")),
+            current.get((rule.ref, "second")),
+            current.get((rule.ref, "final")),
+        )
+        for rule in rules_for(assessment.questionnaire_version).provisions
+    ]
+
+
+def disagreements(
+    assessment: Assessment, current: Mapping[tuple[str, str], Current] | None = None
+) -> list[Pair]:
+    """Return the provisions to adjudicate: rated differently by the two reviewers, or by one
+    only, and whose final rating is not settled since."""
+    if not assessment.cycle.second_review:
+        return []
+    return [
+        pair
+        for pair in pairs(assessment, current)
+        if not pair.settled
+        and not pair.agreed
+        and (pair.lead is not None or pair.second is not None)
+    ]
+
+
+def _adjudicator(assessment: Assessment, user: User) -> None:
+    from app.core.permissions import can_adjudicate
+
+    if not can_adjudicate(user, assessment):
+        raise Forbidden(_l("Only the lead reviewer or a coordinator settles the final ratings."))
+    if assessment.status is not AssessmentStatus.IN_REVIEW:
+        raise Refused(_l("Ratings are given while the assessment is in review."))
+
+
+def adjudicate(
+    assessment: Assessment,
+    ratings: Iterable[tuple[str, str, str | None]],
+    user: User,
+    card=None,
+) -> int:
+    """Settle final ratings, each ``(provision ref, rating, justification)``, where the cycle has
+    a second reviewer. A rating one of the reviewers gave keeps that reviewer's justification
+    when none is written; otherwise the rules of :func:`rate` apply (an override of the derived
+    rating, and NA, need a justification).
+
+    :raises Invalid: naming the field; :raises Forbidden: unless lead reviewer or coordinator.
+    :returns: how many final ratings were stored.
+    """
+    from app.scoring.assessments import scorecard
+
+    _adjudicator(assessment, user)
+    lock(assessment)
+    card = card or scorecard(assessment)
+    current = current_ratings(assessment)
+    now, rows = utcnow(), []
+    for ref, rating, justification in ratings:
+        result = card.provisions.get(ref)
+        if result is None:
+            raise Invalid(_l("No such provision in this assessment."), field="provision")
+        rating = (rating or "").strip().upper()
+        if rating not in GIVEN:
+            raise Invalid(_l("Choose C, LC, PC, NC or NA."), field="rating")
+        justification = (justification or "").strip() or None
+        if justification and len(justification) > TEXT_MAX:
+            raise Invalid(
+                _l("Keep the justification under 5,000 characters."), field="justification"
+            )
+        if justification is None:
+            for layer in ("lead", "second"):
+                given = current.get((ref, layer))
+                if given and not given.stale and given.rating.rating == rating:
+                    justification = given.rating.justification
+                    break
+        if rating == "NA" and not justification:
+            raise Invalid(_l("Say why the provision does not apply."), field="justification")
+        if rating != result.rating and not justification:
+            raise Invalid(
+                _l("Rating %(rating)s differs from the derived %(derived)s: justify the override.",
+                   rating=rating, derived=result.rating),
+                field="justification",
+            )  # fmt: skip
+        lead, second = current.get((ref, "lead")), current.get((ref, "second"))
+        rows.append(
+            ProvisionRating(
+                assessment_id=assessment.id, provision=ref, layer="final", rating=rating,
+                derived=result.rating, justification=justification, rated_at=now,
+                rated_by_id=user.id,
+            )
+        )  # fmt: skip
+        audit.record(
+            "assessment.provision_adjudicated",
+            actor=user,
+            obj=assessment,
+            after={"rating": rating},
+            provision=ref,
+            layer="final",
+            derived=result.rating,
+            lead=lead.rating.rating if lead else None,
+            second=second.rating.rating if second else None,
+            justification=justification,
+        )
+    db.session.add_all(rows)
+    db.session.flush()
+    return len(rows)
+
+
+def accept_agreed(assessment: Assessment, user: User) -> int:
+    """Make final every rating both reviewers agree on (up to date, and not settled since).
+
+    :returns: how many final ratings were stored.
+    """
+    _adjudicator(assessment, user)
+    todo = [
+        (pair.ref, pair.lead.rating.rating, pair.lead.rating.justification)
+        for pair in pairs(assessment)
+        if pair.agreed and not pair.settled
+    ]
+    return adjudicate(assessment, todo, user) if todo else 0
+
+
+def layer_ratings(
+    assessment: Assessment, current: Mapping[tuple[str, str], Current] | None = None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Return the lead's and the second reviewer's up-to-date ratings (provision ref -> rating)."""
+    current = current_ratings(assessment) if current is None else current
+    layers: dict[str, dict[str, str]] = {"lead": {}, "second": {}}
+    for (ref, layer), item in current.items():
+        if layer in layers and not item.stale:
+            layers[layer][ref] = item.rating.rating
+    return layers["lead"], layers["second"]
+
+
+def agreement_of(assessment: Assessment, current=None):
+    """Return the agreement between the two reviewers of the assessment
+    (:class:`app.scoring.agreement.Agreement`), or None when the cycle has no second review."""
+    from app.scoring.agreement import agreement
+
+    if not assessment.cycle.second_review:
+        return None
+    return agreement(*layer_ratings(assessment, current))
+
+
+def cycle_agreement(cycle):
+    """Return the agreement between reviewers pooled over a cycle's assessments (one table, one
+    kappa), or None when the cycle has no second review (two queries whatever the size)."""
+    from app.scoring.agreement import pool
+
+    if not cycle.second_review:
+        return None
+    rows = db.session.scalars(
+        select(ProvisionRating)
+        .join(Assessment, Assessment.id == ProvisionRating.assessment_id)
+        .where(Assessment.cycle_id == cycle.id, ProvisionRating.layer.in_(("lead", "second")))
+        .order_by(ProvisionRating.id)
+    ).all()
+    latest: dict[int, tuple[dict[str, str], dict[str, str]]] = {}
+    for row in rows:
+        first, second = latest.setdefault(row.assessment_id, ({}, {}))
+        (first if row.layer == "lead" else second)[row.provision] = row.rating
+    return pool(latest)
+
+
+# --- Maturity stages --------------------------------------------------------------------------
+
+STAGES = range(0, 6)
+
+
+@dataclass(frozen=True)
+class CurrentStage:
+    """An area's current stage in a layer, and whether the answers changed since."""
+
+    rating: StageRating
+    stale: bool
+
+
+def current_stages(
+    assessment: Assessment, changed: Mapping[str, datetime] | None = None
+) -> dict[tuple[str, str], CurrentStage]:
+    """Return the current stage of each (area, layer) and whether an indicator's answer changed
+    after it was given (two queries; one when the caller gives when each answer ``changed``)."""
+    from app.models import Answer
+    from app.scoring.assessments import rules_for
+
+    rows = db.session.scalars(
+        select(StageRating)
+        .where(StageRating.assessment_id == assessment.id)
+        .order_by(StageRating.id)
+    ).all()
+    latest = {(row.area, row.layer): row for row in rows}
+    if not latest:
+        return {}
+    if changed is None:
+        changed = dict(
+            db.session.execute(
+                select(Answer.question_id, Answer.updated_at).where(
+                    Answer.assessment_id == assessment.id
+                )
+            ).all()
+        )
+    feeding = {
+        area.id: {q for indicator in area.indicators for q in indicator.questions}
+        for area in rules_for(assessment.questionnaire_version).areas
+    }
+    return {
+        key: CurrentStage(
+            row,
+            any(changed.get(q) and changed[q] > row.rated_at for q in feeding.get(row.area, ())),
+        )
+        for key, row in latest.items()
+    }
+
+
+def unrated_stages(
+    assessment: Assessment, current: Mapping[tuple[str, str], CurrentStage] | None = None
+) -> list[str]:
+    """Return the capability areas whose stage has no current, up-to-date final confirmation."""
+    from app.scoring.assessments import rules_for
+
+    current = current_stages(assessment) if current is None else current
+    return [
+        area.id
+        for area in rules_for(assessment.questionnaire_version).areas
+        if (area.id, "final") not in current or current[(area.id, "final")].stale
+    ]
+
+
+def rate_stages(
+    assessment: Assessment,
+    stages: Iterable[tuple[str, int | str, str | None]],
+    user: User,
+    card=None,
+) -> int:
+    """Confirm or override the derived maturity stage of capability areas, each ``(area id,
+    stage, justification)``: the lead reviewer's confirmation is final (the second reviewer
+    rates provisions only). An override needs a written justification.
+
+    :raises Invalid: naming the field (``area``, ``stage``, ``justification``).
+    :raises Forbidden: unless the lead reviewer; :raises Refused: unless in review.
+    :returns: how many stages were stored.
+    """
+    from app.core.permissions import is_lead_reviewer
+    from app.scoring.assessments import scorecard
+
+    if not is_lead_reviewer(user, assessment):
+        raise Forbidden(_l("The lead reviewer confirms the maturity stages."))
+    lock(assessment)
+    if assessment.status is not AssessmentStatus.IN_REVIEW:
+        raise Refused(_l("Ratings are given while the assessment is in review."))
+    card = card or scorecard(assessment)
+    now, rows = utcnow(), []
+    for area, stage, justification in stages:
+        result = card.areas.get(area)
+        if result is None:
+            raise Invalid(_l("No such capability area in this assessment."), field="area")
+        try:
+            stage = int(str(stage).strip())
+        except ValueError:
+            stage = -1
+        if stage not in STAGES:
+            raise Invalid(_l("Choose a stage from 0 to 5."), field="stage")
+        justification = (justification or "").strip() or None
+        if justification and len(justification) > TEXT_MAX:
+            raise Invalid(
+                _l("Keep the justification under 5,000 characters."), field="justification"
+            )
+        if stage != result.stage and not justification:
+            raise Invalid(
+                _l("Stage %(stage)d differs from the derived stage %(derived)d: justify the "
+                   "override.", stage=stage, derived=result.stage),
+                field="justification",
+            )  # fmt: skip
+        for layer in ("lead", "final"):
+            rows.append(
+                StageRating(
+                    assessment_id=assessment.id, area=area, layer=layer, stage=stage,
+                    derived=result.stage, justification=justification, rated_at=now,
+                    rated_by_id=user.id,
+                )
+            )  # fmt: skip
+        audit.record(
+            "assessment.stage_rated",
+            actor=user,
+            obj=assessment,
+            after={"stage": stage},
+            area=area,
+            layer="lead",
+            derived=result.stage,
+            justification=justification,
+        )
+    db.session.add_all(rows)
+    db.session.flush()
+    return len(rows) // 2
+
+
+# --- Comments on provisions and elements ------------------------------------------------------
+
+COMMENTS_MAX = 200
+
+
+def comment(
+    assessment: Assessment, provision: str, element: str | None, text: str, user: User
+) -> ReviewComment:
+    """Add a reviewer's comment on a provision, or on one of its elements.
+
+    :raises Forbidden: unless an assigned reviewer; :raises Refused: once the review is
+        finished; :raises Invalid: naming the field.
+    """
+    from app.scoring.assessments import rules_for
+
+    layer = _layer(assessment, user)
+    lock(assessment)
+    if assessment.status in workflows.DONE:
+        raise Refused(_l("The review is finalised: comments can no longer be added."))
+    rule = rules_for(assessment.questionnaire_version).by_ref.get(provision or "")
+    if rule is None:
+        raise Invalid(_l("No such provision in this assessment."), field="provision")
+    element = (element or "").strip() or None
+    if element and element not in {item.ref for item in rule.elements}:
+        raise Invalid(_l("No such element in this provision."), field="element")
+    text = (text or "").strip()
+    if not text:
+        raise Invalid(_l("Write a comment."), field="comment")
+    if len(text) > TEXT_MAX:
+        raise Invalid(_l("Keep the comment under 5,000 characters."), field="comment")
+    count = db.session.scalar(
+        select(func.count(ReviewComment.id)).where(
+            ReviewComment.assessment_id == assessment.id, ReviewComment.provision == provision
+        )
+    )
+    if count >= COMMENTS_MAX:
+        raise Invalid(_l("This provision has too many comments already."), field="comment")
+    item = ReviewComment(
+        assessment_id=assessment.id, provision=provision, element=element, layer=layer,
+        text=text, created_at=utcnow(), author_id=user.id,
+    )  # fmt: skip
+    db.session.add(item)
+    db.session.flush()
+    audit.record(
+        "assessment.comment_added",
+        actor=user,
+        obj=assessment,
+        provision=provision,
+        element=element,
+        layer=layer,
+        comment=item.id,
+    )
+    return item
+
+
+def comments(assessment: Assessment, layers: Iterable[str]) -> dict[str, list[ReviewComment]]:
+    """Return the comments of the given layers, per provision, oldest first (one query)."""
+    result: dict[str, list[ReviewComment]] = {}
+    for item in db.session.scalars(
+        select(ReviewComment)
+        .where(ReviewComment.assessment_id == assessment.id, ReviewComment.layer.in_(list(layers)))
+        .order_by(ReviewComment.id)
+    ):
+        result.setdefault(item.provision, []).append(item)
+    return result
+
+
+# --- Each provision's review status -----------------------------------------------------------
+
+NOT_REVIEWED, ACCEPTED, REVISION_REQUESTED = "not_reviewed", "accepted", "revision_requested"
+
+
+def statuses(
+    assessment: Assessment,
+    layer: str,
+    current: Mapping[tuple[str, str], Current],
+    asked: Iterable[Clarification],
+) -> dict[str, str]:
+    """Return each provision's review status in ``layer``: ``revision_requested`` when the
+    country was asked about it (or a question feeding it) after the layer's rating, else
+    ``accepted`` when rated and up to date, else ``not_reviewed`` (a country's later edit to a
+    feeding answer makes the rating out of date)."""
+    from app.scoring.assessments import rules_for
+
+    rules = rules_for(assessment.questionnaire_version)
+    by_question: dict[str, set[str]] = {}
+    for rule in rules.provisions:
+        for element in rule.elements:
+            for q in (*element.status_questions, *element.stage_questions):
+                by_question.setdefault(q, set()).add(rule.ref)
+    asked_at: dict[str, datetime] = {}
+    for item in asked:
+        refs = set(by_question.get(item.question_id or "", ()))
+        if item.provision:
+            refs.add(item.provision)
+        for ref in refs:
+            asked_at[ref] = max(asked_at.get(ref, item.asked_at), item.asked_at)
+    result = {}
+    for rule in rules.provisions:
+        given = current.get((rule.ref, layer))
+        if rule.ref in asked_at and (given is None or given.rating.rated_at < asked_at[rule.ref]):
+            result[rule.ref] = REVISION_REQUESTED
+        elif given is not None and not given.stale:
+            result[rule.ref] = ACCEPTED
+        else:
+            result[rule.ref] = NOT_REVIEWED
+    return result

@@ -57,13 +57,28 @@ def _all_replied(assessment: Assessment):
 def _every_provision_rated(assessment: Assessment):
     from app.assessments import review
 
-    missing = review.unrated(assessment)
+    missing = review.unrated(assessment, "final")
+    if missing and assessment.cycle.second_review:
+        return _l(
+            "Settle the final rating of every provision before finalising: %(num)d left, "
+            "disagreements included (first: %(first)s).",
+            num=len(missing),
+            first=missing[0],
+        )
     if missing:
         return _l(
             "Rate every provision before finalising: %(num)d without an up-to-date rating "
             "(first: %(first)s).",
             num=len(missing),
             first=missing[0],
+        )
+    areas = review.unrated_stages(assessment)
+    if areas:
+        return _l(
+            "Confirm the maturity stage of every capability area before finalising: %(num)d "
+            "left (first: %(first)s).",
+            num=len(areas),
+            first=areas[0],
         )
     return None
 

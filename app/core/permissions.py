@@ -114,6 +114,29 @@ def can_coordinate_reviews(user: User, assessment: Assessment | None = None) -> 
     return is_signed_in(user) and user.role in (Role.COORDINATOR, Role.ADMIN)
 
 
+def can_adjudicate(user: User, assessment: Assessment) -> bool:
+    """Where a cycle asks for a second reviewer, the lead reviewer or a coordinator settles the
+    final rating of each provision from the two reviewers' ratings."""
+    return assessment.cycle.second_review and (
+        is_lead_reviewer(user, assessment) or can_coordinate_reviews(user, assessment)
+    )
+
+
+def can_see_other_layer(user: User, assessment: Assessment, own_layer_done: bool) -> bool:
+    """Two reviewers rate independently: a reviewer sees the other's ratings and comments only
+    once the review is finished, or (the lead) once they have rated every provision themselves,
+    to adjudicate. Coordinators see both layers at any time."""
+    from app.models import AssessmentStatus
+
+    if can_coordinate_reviews(user, assessment):
+        return True
+    if not is_assigned_reviewer(user, assessment):
+        return False
+    if assessment.status in (AssessmentStatus.FINALISED, AssessmentStatus.PUBLISHED):
+        return True
+    return is_lead_reviewer(user, assessment) and own_layer_done
+
+
 def can_see_ratings(user: User, assessment: Assessment) -> bool:
     """The assessment's reviewers and coordinators see its ratings as they are made; the
     country's officials once they are published."""

@@ -82,7 +82,8 @@ def test_every_review_step_from_every_state(app, world, assessments, action, sta
 
 
 def rate_everything(assessment, reviewer) -> None:
-    """Rate every provision: its derived rating, or NC with a reason where there is none."""
+    """Rate every provision: its derived rating, or NC with a reason where there is none; and
+    confirm every derived maturity stage."""
     from app.scoring.assessments import scorecard
 
     card = scorecard(assessment)
@@ -94,6 +95,10 @@ def rate_everything(assessment, reviewer) -> None:
             for ref, result in card.provisions.items()
         ],
         reviewer,
+        card=card,
+    )  # fmt: skip
+    review.rate_stages(
+        assessment, [(area, result.stage, None) for area, result in card.areas.items()], reviewer,
         card=card,
     )  # fmt: skip
 
