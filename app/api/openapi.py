@@ -6,6 +6,7 @@ from typing import Any
 
 from app.frameworks.types import QUESTION_TYPES
 from app.models import AssessmentStatus
+from app.scoring.engine import RATINGS
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -29,6 +30,9 @@ ASSESSMENT_ID = {
 LANG_TEXT = {"type": "object", "additionalProperties": {"type": "string"}}
 STATUSES = [status.value for status in AssessmentStatus]
 DATE_TIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
+#: The ratings a reviewer gives (NR, not yet rated, is only ever derived).
+GIVEN = [rating for rating in RATINGS if rating != "NR"]
+LAYERS = ["lead", "second"]
 
 
 def _body(schema_name: str) -> dict[str, Any]:
@@ -71,7 +75,8 @@ def document() -> dict[str, Any]:
                 "Country officials' self-assessments: read the questionnaire with its answers, "
                 "save answers (with versions that prevent lost updates), attach evidence and "
                 "submit; reviewers review them (assignment, clarification rounds with the "
-                "country, finalisation, publication). Same permissions as the web pages. "
+                "country, ratings of provisions and maturity stages, finalisation, "
+                "publication). Same permissions as the web pages. "
                 "Authenticate with a bearer token obtained from createToken. An assessment you "
                 "may not see (a reviewer: not assigned to you) answers 404, a step your role "
                 "may not take 403, both before any look at the body (422: error.field names "
@@ -414,6 +419,108 @@ def document() -> dict[str, Any]:
                 "From finalised or published back to in_review, with the reason (audited).",
                 requestBody=_body("ReopenRequest"),
             ),
+            "/assessments/{assessment_id}/review": {
+                "get": {
+                    "operationId": "getReview",
+                    "summary": "The ratings: derived, given in each layer, final; the stages",
+                    "description": (
+                        "Every provision of the assessment's frameworks with its derived rating "
+                        "and why, and the ratings you may see. The assessment's reviewers see "
+                        "their own layer (your_rating); two reviewers rate independently, so "
+                        "each sees the other's layer (lead_rating, second_rating) and the "
+                        "agreement only once the review is finalised, or the lead once they "
+                        "have rated every provision. The final layer (final_rating): the lead "
+                        "reviewer, coordinators and admins at any time, the second reviewer "
+                        "when they see both layers, the country's officials once the results "
+                        "are published (derived and final ratings only). Coordinators and "
+                        "admins see everything."
+                    ),
+                    "parameters": [ASSESSMENT_ID],
+                    "responses": {
+                        "200": _json(_ref("ReviewRatings"), "The ratings you may see."),
+                        "401": _error("No valid token."),
+                        "403": _error("The country's officials, before the results are published."),
+                        "404": _error("No such assessment, or not yours to see (or to review)."),
+                    },
+                }
+            },
+            "/assessments/{assessment_id}/ratings/{ref}": {
+                "put": {
+                    "operationId": "rateProvision",
+                    "summary": "Rate one provision",
+                    "description": (
+                        "An assigned reviewer rates in their layer, while in_review; each rating "
+                        "is kept with who and when, the latest being the current one. Where the "
+                        "cycle has no second reviewer, the lead reviewer's rating is also the "
+                        "final one. Where it has one, final: true settles the final rating "
+                        "(the lead reviewer, coordinators and admins); without a justification "
+                        "it keeps that of a reviewer who gave the same rating. A rating other "
+                        "than the derived one, and NA always, needs a justification."
+                    ),
+                    "parameters": [
+                        ASSESSMENT_ID,
+                        {
+                            "name": "ref",
+                            "in": "path",
+                            "required": True,
+                            "description": "The provision: framework:article id (budapest:16).",
+                            "schema": {"type": "string", "examples": ["budapest:16"]},
+                        },
+                    ],
+                    "requestBody": _body("RatingInput"),
+                    "responses": {
+                        "200": _json(_ref("StoredRating"), "Stored."),
+                        "401": _error("No valid token."),
+                        "403": _error(
+                            "Not a reviewer of the assessment, nor (final) its lead reviewer "
+                            "or a coordinator."
+                        ),
+                        "404": _error("No such assessment, or not yours to review."),
+                        "409": _json(_ref("Refusal"), "Not in review; the message says why."),
+                        "422": _error(
+                            "error.field is body (not a JSON object), provision (no such "
+                            "provision in the assessment), rating (not one of C, LC, PC, NC, "
+                            "NA), justification (not a text, over 5,000 characters, or missing "
+                            "for an override or NA) or final (not a boolean, or true in a "
+                            "cycle without a second reviewer)."
+                        ),
+                    },
+                }
+            },
+            "/assessments/{assessment_id}/stages/{area}": {
+                "put": {
+                    "operationId": "setMaturityStage",
+                    "summary": "Confirm or override a capability area's maturity stage",
+                    "description": (
+                        "The lead reviewer, while in_review; the stage is final at once (the "
+                        "second reviewer rates provisions only). A stage other than the "
+                        "derived one needs a justification."
+                    ),
+                    "parameters": [
+                        ASSESSMENT_ID,
+                        {
+                            "name": "area",
+                            "in": "path",
+                            "required": True,
+                            "description": "The capability area's id in the questionnaire.",
+                            "schema": {"type": "string", "examples": ["contact_point"]},
+                        },
+                    ],
+                    "requestBody": _body("StageInput"),
+                    "responses": {
+                        "200": _json(_ref("StoredStage"), "Stored."),
+                        "401": _error("No valid token."),
+                        "403": _error("Only the lead reviewer confirms the maturity stages."),
+                        "404": _error("No such assessment, or not yours to review."),
+                        "409": _json(_ref("Refusal"), "Not in review; the message says why."),
+                        "422": _error(
+                            "error.field is body, area (no such capability area), stage (not "
+                            "an integer from 0 to 5) or justification (not a text, over 5,000 "
+                            "characters, or missing for an override)."
+                        ),
+                    },
+                }
+            },
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -549,6 +656,217 @@ def document() -> dict[str, Any]:
                             "required": ["review"],
                         },
                     ]
+                },
+                "GivenRating": {
+                    "type": "object",
+                    "description": "A rating as given in one layer (its latest).",
+                    "properties": {
+                        "rating": {"enum": GIVEN},
+                        "justification": {"type": ["string", "null"]},
+                        "rated_at": {"type": "string", "format": "date-time"},
+                        "stale": {
+                            "type": "boolean",
+                            "description": "An answer feeding the provision changed since.",
+                        },
+                    },
+                    "required": ["rating", "justification", "rated_at", "stale"],
+                },
+                "ProvisionReview": {
+                    "type": "object",
+                    "properties": {
+                        "ref": {"type": "string", "examples": ["budapest:2"]},
+                        "framework": {"type": "string"},
+                        "article": {"type": "string"},
+                        "obligation": {"enum": ["mandatory", "consider", "optional"]},
+                        "derived_rating": {"enum": list(RATINGS)},
+                        "explanation": {
+                            "type": "string",
+                            "description": "Why the derived rating, in the user's language.",
+                        },
+                        "in_progress": {
+                            "type": "boolean",
+                            "description": "A law behind it is drafted, tabled or adopted.",
+                        },
+                        "review_status": {
+                            "enum": ["not_reviewed", "accepted", "revision_requested"],
+                            "description": (
+                                "In your layer; for coordinators and officials, the final one."
+                            ),
+                        },
+                        "your_rating": {"oneOf": [_ref("GivenRating"), {"type": "null"}]},
+                        "final_rating": {"oneOf": [_ref("GivenRating"), {"type": "null"}]},
+                        "lead_rating": {"oneOf": [_ref("GivenRating"), {"type": "null"}]},
+                        "second_rating": {"oneOf": [_ref("GivenRating"), {"type": "null"}]},
+                    },
+                    "required": [
+                        "ref",
+                        "framework",
+                        "article",
+                        "obligation",
+                        "derived_rating",
+                        "explanation",
+                        "in_progress",
+                        "review_status",
+                        "your_rating",
+                        "final_rating",
+                    ],
+                },
+                "StageReview": {
+                    "type": "object",
+                    "properties": {
+                        "area": {"type": "string"},
+                        "derived_stage": {"type": "integer", "minimum": 0, "maximum": 5},
+                        "missing": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "The indicators missing for the next stage.",
+                        },
+                        "stage": {"type": ["integer", "null"], "minimum": 0, "maximum": 5},
+                        "justification": {"type": ["string", "null"]},
+                        "rated_at": DATE_TIME_OR_NULL,
+                        "stale": {"type": "boolean"},
+                    },
+                    "required": ["area", "derived_stage", "stage", "justification", "stale"],
+                },
+                "Agreement": {
+                    "type": "object",
+                    "description": (
+                        "Between the two reviewers' up-to-date ratings: the share of identical "
+                        "ratings and the quadratic-weighted Cohen's kappa over the provisions "
+                        "both rated on the scale NC < PC < LC < C; NA counted apart."
+                    ),
+                    "properties": {
+                        "compared": {"type": "integer", "minimum": 0},
+                        "identical": {"type": "integer", "minimum": 0},
+                        "share": {"type": ["number", "null"]},
+                        "kappa": {"type": ["number", "null"]},
+                        "na_apart": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "ref": {"type": "string"},
+                                    "lead": {"type": ["string", "null"]},
+                                    "second": {"type": ["string", "null"]},
+                                },
+                                "required": ["ref", "lead", "second"],
+                            },
+                        },
+                        "disagreements": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "ref": {"type": "string"},
+                                    "lead": {"type": ["string", "null"]},
+                                    "second": {"type": ["string", "null"]},
+                                    "kind": {
+                                        "enum": ["different", "implicit"],
+                                        "description": "implicit: only one of them rated it.",
+                                    },
+                                    "settled": {
+                                        "type": "boolean",
+                                        "description": "Its final rating was given since.",
+                                    },
+                                },
+                                "required": ["ref", "lead", "second", "kind", "settled"],
+                            },
+                        },
+                    },
+                    "required": [
+                        "compared",
+                        "identical",
+                        "share",
+                        "kappa",
+                        "na_apart",
+                        "disagreements",
+                    ],
+                },
+                "ReviewRatings": {
+                    "type": "object",
+                    "properties": {
+                        "assessment": {"type": "integer"},
+                        "status": {"enum": STATUSES},
+                        "questionnaire_version": {"type": "string"},
+                        "rules_version": {
+                            "type": "string",
+                            "description": (
+                                "The scoring rules' version: the current one, or the one the "
+                                "review was finalised under."
+                            ),
+                        },
+                        "your_layer": {"enum": [*LAYERS, None]},
+                        "provisions": {"type": "array", "items": _ref("ProvisionReview")},
+                        "stages": {"type": "array", "items": _ref("StageReview")},
+                        "agreement": _ref("Agreement"),
+                    },
+                    "required": [
+                        "assessment",
+                        "status",
+                        "questionnaire_version",
+                        "rules_version",
+                        "your_layer",
+                        "provisions",
+                        "stages",
+                    ],
+                },
+                "RatingInput": {
+                    "type": "object",
+                    "properties": {
+                        "rating": {"enum": GIVEN},
+                        "justification": {"type": ["string", "null"], "maxLength": 5000},
+                        "final": {
+                            "type": "boolean",
+                            "default": False,
+                            "description": (
+                                "Settle the final rating (cycles with a second reviewer)."
+                            ),
+                        },
+                    },
+                    "required": ["rating"],
+                },
+                "StoredRating": {
+                    "type": "object",
+                    "properties": {
+                        "ref": {"type": "string"},
+                        "layer": {"enum": [*LAYERS, "final"]},
+                        "final": {
+                            "type": "boolean",
+                            "description": "It is (also) the provision's final rating.",
+                        },
+                        "rating": {"enum": GIVEN},
+                        "derived_rating": {"enum": list(RATINGS)},
+                        "justification": {"type": ["string", "null"]},
+                        "rated_at": {"type": "string", "format": "date-time"},
+                    },
+                    "required": [
+                        "ref",
+                        "layer",
+                        "final",
+                        "rating",
+                        "derived_rating",
+                        "justification",
+                        "rated_at",
+                    ],
+                },
+                "StageInput": {
+                    "type": "object",
+                    "properties": {
+                        "stage": {"type": "integer", "minimum": 0, "maximum": 5},
+                        "justification": {"type": ["string", "null"], "maxLength": 5000},
+                    },
+                    "required": ["stage"],
+                },
+                "StoredStage": {
+                    "type": "object",
+                    "properties": {
+                        "area": {"type": "string"},
+                        "stage": {"type": "integer", "minimum": 0, "maximum": 5},
+                        "derived_stage": {"type": "integer", "minimum": 0, "maximum": 5},
+                        "justification": {"type": ["string", "null"]},
+                        "rated_at": {"type": "string", "format": "date-time"},
+                    },
+                    "required": ["area", "stage", "derived_stage", "justification", "rated_at"],
                 },
                 "ReviewerAssignment": {
                     "type": "object",

@@ -15,8 +15,11 @@ from app.core import audit
 from app.core.db import utcnow
 from app.core.errors import ServiceError
 from app.core.permissions import (
+    can_adjudicate,
     can_answer,
     can_coordinate_reviews,
+    can_see_other_layer,
+    can_see_ratings,
     can_view_assessment,
     is_assigned_reviewer,
     is_lead_reviewer,
@@ -537,3 +540,198 @@ def reopen_assessment(assessment_id: int):
     review.perform(assessment, "reopen", g.api_user, reason=reason)
     db.session.commit()
     return jsonify(_with_review(assessment))
+
+
+# --- Ratings -----------------------------------------------------------------------------------
+
+
+def _given_json(item: review.Current | None) -> dict | None:
+    """A rating as given in one layer; ``stale``: an answer feeding it changed since."""
+    if item is None:
+        return None
+    return {
+        "rating": item.rating.rating,
+        "justification": item.rating.justification,
+        "rated_at": _iso(item.rating.rated_at),
+        "stale": item.stale,
+    }
+
+
+def _agreement_json(assessment: Assessment, current) -> dict:
+    """The two reviewers' agreement; ``settled``: the final rating was given since they rated."""
+    result = review.agreement_of(assessment, current)
+    open_ = {pair.ref for pair in review.disagreements(assessment, current)}
+    return {
+        "compared": result.compared,
+        "identical": result.identical,
+        "share": result.share,
+        "kappa": result.kappa,
+        "na_apart": [
+            {"ref": item.ref, "lead": item.first, "second": item.second} for item in result.na_apart
+        ],
+        "disagreements": [
+            {
+                "ref": item.ref,
+                "lead": item.first,
+                "second": item.second,
+                "kind": item.kind,
+                "settled": item.ref not in open_,
+            }
+            for item in result.disagreements
+        ],
+    }
+
+
+@bp.get("/assessments/<int:assessment_id>/review")
+@tokens.token_required
+def get_review(assessment_id: int):
+    """Each provision's derived rating with its explanation and the ratings the caller may see;
+    the maturity stages; the reviewers' agreement for those who see both layers."""
+    from app.scoring.assessments import element_texts, rules_for, scorecard
+    from app.scoring.explain import explain
+
+    assessment = _assessment(assessment_id)
+    user = g.api_user
+    if not can_see_ratings(user, assessment):
+        raise ApiError(403, _l("The country sees the ratings once they are published."))
+    state = answers.state(assessment)
+    card = scorecard(assessment, state)
+    rules = rules_for(assessment.questionnaire_version)
+    texts = element_texts(assessment)
+    changed = {qid: answer.updated_at for qid, answer in state.answers.items()}
+    current = review.current_ratings(assessment, changed)
+    stages = review.current_stages(assessment, changed)
+    layer = review.layer_of(assessment, user)
+    status = review.statuses(
+        assessment, layer or "final", current, review.clarifications(assessment)
+    )
+    others = can_see_other_layer(
+        user, assessment, layer is not None and not review.unrated(assessment, layer, current)
+    )
+    # The final layer settles the two reviewers' ratings: the second reviewer, who rates
+    # independently, sees it when they may see the lead's.
+    sees_final = layer != "second" or others
+
+    def element(ref: str) -> str:
+        return texts.get(ref, ref)
+
+    provisions = []
+    for rule in rules.provisions:
+        result = card.provisions[rule.ref]
+        item = {
+            "ref": rule.ref,
+            "framework": rule.framework_id,
+            "article": rule.article,
+            "obligation": rule.obligation,
+            "derived_rating": result.rating,
+            "explanation": explain(result.reason, element),
+            "in_progress": result.in_progress,
+            "review_status": status[rule.ref],
+            "your_rating": _given_json(current.get((rule.ref, layer))) if layer else None,
+            "final_rating": _given_json(current.get((rule.ref, "final"))) if sees_final else None,
+        }
+        if others:
+            item["lead_rating"] = _given_json(current.get((rule.ref, "lead")))
+            item["second_rating"] = _given_json(current.get((rule.ref, "second")))
+        provisions.append(item)
+    body = {
+        "assessment": assessment.id,
+        "status": assessment.status.value,
+        "questionnaire_version": assessment.questionnaire_version.version,
+        "rules_version": (
+            assessment.rules_version
+            if assessment.status in workflows.DONE and assessment.rules_version
+            else card.rules_version
+        ),
+        "your_layer": layer,
+        "provisions": provisions,
+        "stages": [_stage_json(card.areas[a.id], stages.get((a.id, "final"))) for a in rules.areas],
+    }
+    if others and assessment.cycle.second_review:
+        body["agreement"] = _agreement_json(assessment, current)
+    return jsonify(body)
+
+
+def _stage_json(result, given: review.CurrentStage | None) -> dict:
+    return {
+        "area": result.id,
+        "derived_stage": result.stage,
+        "missing": list(result.missing),
+        "stage": given.rating.stage if given else None,
+        "justification": given.rating.justification if given else None,
+        "rated_at": _iso(given.rating.rated_at) if given else None,
+        "stale": given.stale if given else False,
+    }
+
+
+def _justification(data: dict) -> str | None:
+    justification = data.get("justification")
+    if justification is not None and not isinstance(justification, str):
+        raise ApiError(422, _l("The justification is a text."), "justification")
+    return justification
+
+
+@bp.put("/assessments/<int:assessment_id>/ratings/<ref>")
+@tokens.token_required
+def rate_provision(assessment_id: int, ref: str):
+    """Rate one provision in your layer, or (``final``) settle its final rating."""
+    assessment = _assessment(assessment_id)
+    user = g.api_user
+    layer = review.layer_of(assessment, user)
+    if layer is None and not can_adjudicate(user, assessment):
+        raise ApiError(403, _l("Only the assessment's reviewers rate its provisions."))
+    data = _json_body()
+    rating = data.get("rating")
+    if not isinstance(rating, str):
+        raise ApiError(422, _l("Choose C, LC, PC, NC or NA."), "rating")
+    justification = _justification(data)
+    final = data.get("final", False)
+    if not isinstance(final, bool):
+        raise ApiError(422, _l("final is true or false."), "final")
+    if final and not assessment.cycle.second_review:
+        raise ApiError(
+            422,
+            _l("This cycle has no second reviewer: the lead reviewer's ratings are final."),
+            "final",
+        )
+    if final:
+        review.adjudicate(assessment, [(ref, rating, justification)], user)
+        layer = "final"
+    else:
+        review.rate(assessment, [(ref, rating, justification)], user)
+    db.session.commit()
+    stored = review.current_ratings(assessment)[(ref, layer)].rating
+    return jsonify(
+        ref=ref,
+        layer=layer,
+        final=layer == "final" or (layer == "lead" and not assessment.cycle.second_review),
+        rating=stored.rating,
+        derived_rating=stored.derived,
+        justification=stored.justification,
+        rated_at=_iso(stored.rated_at),
+    )
+
+
+@bp.put("/assessments/<int:assessment_id>/stages/<area>")
+@tokens.token_required
+def set_maturity_stage(assessment_id: int, area: str):
+    """Confirm, or override with a justification, a capability area's maturity stage (the lead
+    reviewer; final at once)."""
+    assessment = _assessment(assessment_id)
+    if not is_lead_reviewer(g.api_user, assessment):
+        raise ApiError(403, _l("Only the assessment's lead reviewer confirms its maturity stages."))
+    data = _json_body()
+    stage = data.get("stage")
+    if not isinstance(stage, int) or isinstance(stage, bool):
+        raise ApiError(422, _l("Choose a stage from 0 to 5."), "stage")
+    justification = _justification(data)
+    review.rate_stages(assessment, [(area, stage, justification)], g.api_user)
+    db.session.commit()
+    stored = review.current_stages(assessment)[(area, "final")].rating
+    return jsonify(
+        area=area,
+        stage=stored.stage,
+        derived_stage=stored.derived,
+        justification=stored.justification,
+        rated_at=_iso(stored.rated_at),
+    )

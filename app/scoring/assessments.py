@@ -68,12 +68,7 @@ def ratings_view(assessment: Assessment, state: answers.State) -> tuple[engine.S
         row.framework_id: store.framework_model(row)
         for row in assessment.questionnaire_version.frameworks
     }
-    element_texts = {
-        f"{fid}:{p.id}.{e.id}": localized(e.text)
-        for fid, model in frameworks.items()
-        for p in model.provisions
-        for e in p.elements
-    }
+    texts = element_texts(assessment)
     questions = state.runtime.questions
     views = []
     for framework_id in card.frameworks:
@@ -87,7 +82,7 @@ def ratings_view(assessment: Assessment, state: answers.State) -> tuple[engine.S
                 result = card.provisions[f"{framework_id}:{provision.id}"]
                 elements = [
                     (
-                        element_texts.get(element.ref, element.ref),
+                        texts.get(element.ref, element.ref),
                         element,
                         [
                             (
@@ -106,13 +101,26 @@ def ratings_view(assessment: Assessment, state: answers.State) -> tuple[engine.S
                         result,
                         provision,
                         elements,
-                        explain(result.reason, lambda ref: element_texts.get(ref, ref)),
+                        explain(result.reason, lambda ref: texts.get(ref, ref)),
                     )
                 )
             if shown:
                 clusters.append((cluster, card.clusters[(framework_id, cluster.id)], shown))
         views.append(FrameworkView(model, card.frameworks[framework_id], clusters))
     return card, views
+
+
+def element_texts(assessment: Assessment) -> dict[str, str]:
+    """Return the text of each element of the assessment's frameworks, in the user's language,
+    by its ref (``budapest:2.access``): how ``explain`` names the elements of a reason."""
+    from app.frameworks.words import localized
+
+    return {
+        f"{row.framework_id}:{provision.id}.{element.id}": localized(element.text)
+        for row in assessment.questionnaire_version.frameworks
+        for provision in store.framework_model(row).provisions
+        for element in provision.elements
+    }
 
 
 def provision_labels(assessment: Assessment) -> dict[str, str]:

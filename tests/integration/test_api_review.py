@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.core.permissions import Role
 from app.extensions import db
 from app.models import Assessment, AssessmentStatus, AuditEvent, Cycle, User
+from tests.conftest import fill_required
 from tests.integration.test_api import bearer, token_for
 
 REVIEW_OPERATIONS = {
@@ -29,6 +30,9 @@ REVIEW_OPERATIONS = {
     "finalizeReview": ("post", "/assessments/{assessment_id}/review/finalize"),
     "publishAssessment": ("post", "/assessments/{assessment_id}/publish"),
     "reopenAssessment": ("post", "/assessments/{assessment_id}/reopen"),
+    "getReview": ("get", "/assessments/{assessment_id}/review"),
+    "rateProvision": ("put", "/assessments/{assessment_id}/ratings/{ref}"),
+    "setMaturityStage": ("put", "/assessments/{assessment_id}/stages/{area}"),
 }
 
 
@@ -60,6 +64,9 @@ class Api:
 
     def post(self, path: str, body=None):
         return self.client.post(f"/api/v1{path}", headers=self.headers, json=body)
+
+    def put(self, path: str, body=None):
+        return self.client.put(f"/api/v1{path}", headers=self.headers, json=body)
 
 
 @pytest.fixture
@@ -484,3 +491,363 @@ def test_a_second_reviewer_sees_the_assessment_but_leads_no_step(app, api, world
     item = reply.get_json()["items"][0]["id"]
     refused = second.post(f"{base}/clarifications/{item}/reply", {"reply": "I think so."})
     assert problem(refused, 403)["message"] == "Only the country's officials reply."
+
+
+# --- Ratings: getReview, rateProvision, setMaturityStage -------------------------------------
+
+
+def derived(app, assessment_id: int) -> tuple[dict[str, str], dict[str, int]]:
+    """Return the derived rating of each provision and the derived stage of each area."""
+    from app.scoring.assessments import scorecard
+
+    with app.app_context():
+        card = scorecard(db.session.get(Assessment, assessment_id))
+        return (
+            {ref: result.rating for ref, result in card.provisions.items()},
+            {area: result.stage for area, result in card.areas.items()},
+        )
+
+
+def with_second_review(app, world, assessment_id: int) -> None:
+    """Make the assessment's cycle ask for a second reviewer, and assign ``world.outsider``."""
+    with app.app_context():
+        assessment = db.session.get(Assessment, assessment_id)
+        assessment.cycle.second_review = True
+        assessment.second_reviewer_id = world.outsider.id
+        db.session.commit()
+
+
+def stored_ratings(app, assessment_id: int) -> list[tuple[str, str, str]]:
+    from app.models import ProvisionRating, StageRating
+
+    with app.app_context():
+        rows = db.session.scalars(
+            select(ProvisionRating).where(ProvisionRating.assessment_id == assessment_id)
+        ).all()
+        stages = db.session.scalars(
+            select(StageRating).where(StageRating.assessment_id == assessment_id)
+        ).all()
+        return [(r.provision, r.layer, r.rating) for r in rows] + [
+            (s.area, s.layer, str(s.stage)) for s in stages
+        ]
+
+
+def provision(body: dict, ref: str) -> dict:
+    return next(item for item in body["provisions"] if item["ref"] == ref)
+
+
+def test_a_lead_reviewer_rates_provisions_by_their_ref_and_reads_them_back(
+    app, client, api, world, assessments
+):
+    from app.scoring.engine import RULES_VERSION
+
+    fill_required(app, assessments.own, world.own.id)
+    set_state(app, assessments.own, AssessmentStatus.IN_REVIEW)
+    ratings, _stages = derived(app, assessments.own)
+    base = f"/assessments/{assessments.own}"
+    lead = api("reviewer")
+
+    before = conforms(client, lead.get(f"{base}/review").get_json(), "ReviewRatings")
+    assert (before["assessment"], before["status"], before["your_layer"]) == (
+        assessments.own,
+        "in_review",
+        "lead",
+    )
+    assert before["rules_version"] == RULES_VERSION and before["questionnaire_version"]
+    assert [item["ref"] for item in before["provisions"]] == list(ratings)
+    article = provision(before, "budapest:2")
+    assert (article["framework"], article["article"], article["obligation"]) == (
+        "budapest",
+        "2",
+        "mandatory",
+    )
+    assert article["derived_rating"] == ratings["budapest:2"] and article["explanation"]
+    assert article["review_status"] == "not_reviewed" and article["in_progress"] is False
+    assert article["your_rating"] is None and article["final_rating"] is None
+    assert "lead_rating" not in article and "agreement" not in before
+    assert {stage["area"] for stage in before["stages"]} >= {"contact_point"}
+
+    # The colon of the ref, plain or URL-encoded.
+    other = next(r for r in ("NC", "PC", "LC", "C") if r != ratings["budapest:16"])
+    overridden = lead.put(f"{base}/ratings/budapest:16",
+                          {"rating": other.lower(), "justification": "  Art. 5 is narrower. "})  # fmt: skip
+    assert overridden.status_code == 200, overridden.get_json()
+    assert conforms(client, overridden.get_json(), "StoredRating") | {"rated_at": None} == {
+        "ref": "budapest:16", "layer": "lead", "final": True, "rating": other,
+        "derived_rating": ratings["budapest:16"], "justification": "Art. 5 is narrower.",
+        "rated_at": None,
+    }  # fmt: skip
+    accepted = lead.put(f"{base}/ratings/budapest%3A16", {"rating": ratings["budapest:16"]})
+    assert accepted.status_code == 200, accepted.get_json()
+    assert accepted.get_json()["ref"] == "budapest:16"
+    assert accepted.get_json()["justification"] is None
+
+    after = conforms(client, lead.get(f"{base}/review").get_json(), "ReviewRatings")
+    article = provision(after, "budapest:16")
+    given = {"rating": ratings["budapest:16"], "justification": None, "stale": False,
+             "rated_at": accepted.get_json()["rated_at"]}  # fmt: skip
+    # No second reviewer: the lead's rating is the final one.
+    assert article["your_rating"] == article["final_rating"] == given
+    assert article["review_status"] == "accepted"
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
+        assert event.action == "assessment.provision_rated"
+        assert event.summary["provision"] == "budapest:16"
+
+
+def test_the_lead_reviewer_confirms_and_overrides_maturity_stages(
+    app, client, api, world, assessments
+):
+    fill_required(app, assessments.own, world.own.id)
+    set_state(app, assessments.own, AssessmentStatus.IN_REVIEW)
+    _ratings, stages = derived(app, assessments.own)
+    url = f"/assessments/{assessments.own}/stages/contact_point"
+    lead = api("reviewer")
+    confirmed = lead.put(url, {"stage": stages["contact_point"], "justification": None})
+    assert confirmed.status_code == 200, confirmed.get_json()
+    assert conforms(client, confirmed.get_json(), "StoredStage") | {"rated_at": None} == {
+        "area": "contact_point", "stage": stages["contact_point"],
+        "derived_stage": stages["contact_point"], "justification": None, "rated_at": None,
+    }  # fmt: skip
+    higher = (stages["contact_point"] + 1) % 6
+    overridden = lead.put(url, {"stage": higher, "justification": "A 24/7 rota since May."})
+    assert overridden.status_code == 200 and overridden.get_json()["stage"] == higher
+    review = conforms(
+        client, lead.get(f"/assessments/{assessments.own}/review").get_json(), "ReviewRatings"
+    )
+    area = next(item for item in review["stages"] if item["area"] == "contact_point")
+    assert (area["derived_stage"], area["stage"], area["justification"], area["stale"]) == (
+        stages["contact_point"],
+        higher,
+        "A 24/7 rota since May.",
+        False,
+    )
+
+
+def test_rating_refuses_bad_values_naming_the_field(app, client, api, world, assessments):
+    set_state(app, assessments.own, AssessmentStatus.IN_REVIEW)
+    ratings, _stages = derived(app, assessments.own)
+    base = f"/assessments/{assessments.own}/ratings"
+    lead = api("reviewer")
+    other = next(r for r in ("NC", "PC", "LC", "C") if r != ratings["budapest:2"])
+    cases = [
+        ("budapest:999", {"rating": "C", "justification": "Why not."}, "provision"),
+        ("nothing", {"rating": "C", "justification": "Why not."}, "provision"),
+        ("budapest:2", {}, "rating"),
+        ("budapest:2", {"rating": None}, "rating"),
+        ("budapest:2", {"rating": "X", "justification": "Why not."}, "rating"),
+        ("budapest:2", {"rating": "NR", "justification": "Why not."}, "rating"),
+        ("budapest:2", {"rating": 3}, "rating"),
+        ("budapest:2", {"rating": ["C"]}, "rating"),
+        ("budapest:2", {"rating": other}, "justification"),
+        ("budapest:2", {"rating": other, "justification": "   "}, "justification"),
+        ("budapest:2", {"rating": "NA", "justification": None}, "justification"),
+        ("budapest:2", {"rating": other, "justification": 12}, "justification"),
+        ("budapest:2", {"rating": other, "justification": ["Why"]}, "justification"),
+        ("budapest:2", {"rating": other, "justification": "x" * 5001}, "justification"),
+        ("budapest:2", {"rating": other, "justification": "Why.", "final": "yes"}, "final"),
+        # No second reviewer in this cycle: the lead's ratings are the final ones already.
+        ("budapest:2", {"rating": other, "justification": "Why.", "final": True}, "final"),
+    ]
+    for ref, body, field in cases:
+        assert problem(lead.put(f"{base}/{ref}", body), 422)["field"] == field, (ref, body)
+    for body in (["C"], "C", None):
+        assert problem(lead.put(f"{base}/budapest:2", body), 422)["field"] == "body"
+    not_json = client.put(f"/api/v1{base}/budapest:2", headers=lead.headers, data="{rating: C")
+    assert problem(not_json, 422)["field"] == "body"
+    assert stored_ratings(app, assessments.own) == []
+
+
+def test_setting_a_stage_refuses_bad_values_naming_the_field(app, api, world, assessments):
+    set_state(app, assessments.own, AssessmentStatus.IN_REVIEW)
+    _ratings, stages = derived(app, assessments.own)
+    base = f"/assessments/{assessments.own}/stages"
+    lead = api("reviewer")
+    other = (stages["contact_point"] + 1) % 6
+    cases = [
+        ("no_such_area", {"stage": 0, "justification": "Why."}, "area"),
+        ("contact_point", {}, "stage"),
+        ("contact_point", {"stage": None}, "stage"),
+        ("contact_point", {"stage": 6, "justification": "Why."}, "stage"),
+        ("contact_point", {"stage": -1, "justification": "Why."}, "stage"),
+        ("contact_point", {"stage": "3", "justification": "Why."}, "stage"),
+        ("contact_point", {"stage": 2.5, "justification": "Why."}, "stage"),
+        ("contact_point", {"stage": True, "justification": "Why."}, "stage"),
+        ("contact_point", {"stage": other}, "justification"),
+        ("contact_point", {"stage": other, "justification": {"a": 1}}, "justification"),
+        ("contact_point", {"stage": other, "justification": "x" * 5001}, "justification"),
+    ]
+    for area, body, field in cases:
+        assert problem(lead.put(f"{base}/{area}", body), 422)["field"] == field, (area, body)
+    assert problem(lead.put(f"{base}/contact_point", [0]), 422)["field"] == "body"
+    assert stored_ratings(app, assessments.own) == []
+
+
+@pytest.mark.parametrize(
+    "status",
+    [AssessmentStatus.SUBMITTED, AssessmentStatus.CLARIFICATION, AssessmentStatus.FINALISED],
+    ids=str,
+)
+def test_ratings_outside_the_review_are_refused_with_the_reason(app, api, assessments, status):
+    set_state(app, assessments.own, status)
+    base = f"/assessments/{assessments.own}"
+    lead = api("reviewer")
+    body = {"rating": "NC", "justification": "Nothing in force."}
+    for response in (
+        lead.put(f"{base}/ratings/budapest:2", body),
+        lead.put(f"{base}/stages/contact_point", {"stage": 1, "justification": "Why."}),
+    ):
+        assert problem(response, 409)["message"] == (
+            "Ratings are given while the assessment is in review."
+        )
+    assert stored_ratings(app, assessments.own) == []
+
+
+def test_only_the_assessments_reviewers_rate_and_only_the_lead_sets_stages(
+    app, api, world, assessments
+):
+    set_state(app, assessments.own, AssessmentStatus.IN_REVIEW)
+    base = f"/assessments/{assessments.own}"
+    body = {"rating": "NC", "justification": "Nothing in force."}
+    stage = {"stage": 1, "justification": "Why."}
+    for name in ("own", "coordinator", "admin"):  # 403 before the body is read
+        refused = problem(api(name).put(f"{base}/ratings/budapest:2", ["not", "read"]), 403)
+        assert refused["message"] == "Only the assessment's reviewers rate its provisions."
+        refused = problem(api(name).put(f"{base}/stages/contact_point", stage), 403)
+        assert "lead reviewer confirms" in refused["message"]
+    for name in ("other", "outsider"):  # not theirs to see (the outsider: not assigned)
+        for path, sent in (("/ratings/budapest:2", body), ("/stages/contact_point", stage)):
+            assert problem(api(name).put(base + path, sent), 404)["message"] == (
+                "No such assessment."
+            )
+        assert problem(api(name).get(f"{base}/review"), 404)["message"] == "No such assessment."
+    with_second_review(app, world, assessments.own)
+    second = api("outsider")  # now the second reviewer: rates, but sets no stage
+    assert problem(second.put(f"{base}/stages/contact_point", stage), 403)
+    assert (
+        problem(second.put(f"{base}/ratings/budapest:2", body | {"final": True}), 403)["message"]
+        == "Only the lead reviewer or a coordinator settles the final ratings."
+    )
+    assert problem(api("coordinator").put(f"{base}/ratings/budapest:2", body), 403)
+    assert stored_ratings(app, assessments.own) == []
+    assert second.put(f"{base}/ratings/budapest:2", body).get_json()["layer"] == "second"
+
+
+def test_two_reviewers_see_their_own_layer_a_coordinator_both_and_the_agreement(
+    app, client, api, world, assessments
+):
+    with_second_review(app, world, assessments.own)
+    set_state(app, assessments.own, AssessmentStatus.IN_REVIEW)
+    base = f"/assessments/{assessments.own}"
+    lead, second, coordinator = api("reviewer"), api("outsider"), api("coordinator")
+    assert (
+        lead.put(
+            f"{base}/ratings/budapest:2", {"rating": "PC", "justification": "Only part of it."}
+        ).status_code
+        == 200
+    )
+    assert (
+        second.put(
+            f"{base}/ratings/budapest:2", {"rating": "NC", "justification": "Nothing in force."}
+        ).status_code
+        == 200
+    )
+    assert second.put(f"{base}/ratings/budapest:3",
+                      {"rating": "NC", "justification": "No law."}).status_code == 200  # fmt: skip
+
+    def review_of(who) -> dict:
+        response = who.get(f"{base}/review")
+        assert response.status_code == 200, response.get_json()
+        return conforms(client, response.get_json(), "ReviewRatings")
+
+    mine = review_of(lead)
+    assert mine["your_layer"] == "lead" and "agreement" not in mine
+    article = provision(mine, "budapest:2")
+    assert article["your_rating"]["rating"] == "PC" and article["final_rating"] is None
+    assert "lead_rating" not in article and "second_rating" not in article
+    assert provision(mine, "budapest:3")["your_rating"] is None
+    theirs = review_of(second)
+    assert theirs["your_layer"] == "second" and "agreement" not in theirs
+    article = provision(theirs, "budapest:2")
+    assert article["your_rating"]["rating"] == "NC"
+    assert article["your_rating"]["justification"] == "Nothing in force."
+    assert "lead_rating" not in article and article["final_rating"] is None
+
+    both = review_of(coordinator)
+    assert both["your_layer"] is None
+    article = provision(both, "budapest:2")
+    assert article["your_rating"] is None
+    assert (article["lead_rating"]["rating"], article["second_rating"]["rating"]) == ("PC", "NC")
+    assert article["review_status"] == "not_reviewed"  # no final rating yet
+    assert both["agreement"] == {
+        "compared": 1, "identical": 0, "share": 0.0, "kappa": both["agreement"]["kappa"],
+        "na_apart": [],
+        "disagreements": [
+            {"ref": "budapest:2", "lead": "PC", "second": "NC", "kind": "different",
+             "settled": False},
+            {"ref": "budapest:3", "lead": None, "second": "NC", "kind": "implicit",
+             "settled": False},
+        ],
+    }  # fmt: skip
+
+    # The lead settles the final rating: the second reviewer's, with their justification.
+    settled = lead.put(f"{base}/ratings/budapest:2", {"rating": "nc", "final": True})
+    assert settled.status_code == 200, settled.get_json()
+    assert conforms(client, settled.get_json(), "StoredRating")["layer"] == "final"
+    assert (settled.get_json()["final"], settled.get_json()["justification"]) == (
+        True,
+        "Nothing in force.",
+    )
+    by_coordinator = coordinator.put(f"{base}/ratings/budapest:3",
+                                     {"rating": "NC", "final": True})  # fmt: skip
+    assert by_coordinator.status_code == 200 and by_coordinator.get_json()["layer"] == "final"
+    both = review_of(coordinator)
+    assert [d["settled"] for d in both["agreement"]["disagreements"]] == [True, True]
+    assert provision(both, "budapest:2")["final_rating"]["rating"] == "NC"
+    assert provision(both, "budapest:2")["review_status"] == "accepted"
+    assert provision(review_of(lead), "budapest:2")["final_rating"]["rating"] == "NC"
+    # The final layer settles both reviewers' ratings: the second reviewer sees it only with the
+    # lead's, once the review is finished.
+    assert provision(review_of(second), "budapest:2")["final_rating"] is None
+
+    set_state(app, assessments.own, AssessmentStatus.FINALISED, rules_version="2025.9")
+    finished = review_of(second)
+    assert finished["rules_version"] == "2025.9" and "agreement" in finished
+    article = provision(finished, "budapest:2")
+    assert (article["lead_rating"]["rating"], article["final_rating"]["rating"]) == ("PC", "NC")
+
+
+def test_the_country_reads_derived_and_final_ratings_once_published(
+    app, client, api, world, assessments
+):
+    with_second_review(app, world, assessments.own)
+    set_state(app, assessments.own, AssessmentStatus.IN_REVIEW)
+    base = f"/assessments/{assessments.own}"
+    body = {"rating": "NC", "justification": "Nothing in force."}
+    api("reviewer").put(f"{base}/ratings/budapest:2", body)
+    api("outsider").put(f"{base}/ratings/budapest:2", body)
+    api("reviewer").put(f"{base}/ratings/budapest:2", body | {"final": True})
+    official = api("own")
+    for status in (AssessmentStatus.IN_REVIEW, AssessmentStatus.FINALISED):
+        set_state(app, assessments.own, status)
+        refused = problem(official.get(f"{base}/review"), 403)
+        assert refused["message"] == "The country sees the ratings once they are published."
+        assert problem(api("other").get(f"{base}/review"), 404)
+    set_state(app, assessments.own, AssessmentStatus.PUBLISHED, rules_version="2026.1")
+    response = official.get(f"{base}/review")
+    assert response.status_code == 200
+    published = conforms(client, response.get_json(), "ReviewRatings")
+    assert published["your_layer"] is None and "agreement" not in published
+    article = provision(published, "budapest:2")
+    assert article["final_rating"] == {
+        "rating": "NC", "justification": "Nothing in force.", "stale": False,
+        "rated_at": article["final_rating"]["rated_at"],
+    }  # fmt: skip
+    assert article["your_rating"] is None
+    assert "lead_rating" not in article and "second_rating" not in article
+    # Nothing answered: the derived rating says which elements lack an answer, by their text.
+    assert article["derived_rating"] == "NR"
+    assert article["explanation"].startswith("Not yet rated: these elements have no answer: ")
+    assert "budapest:2." not in article["explanation"]
+    assert problem(api("other").get(f"{base}/review"), 404)
+    assert problem(official.put(f"{base}/ratings/budapest:2", body), 403)
