@@ -303,3 +303,17 @@ def together(actions) -> list:
     for thread in threads:
         thread.join(timeout=120)
     return results
+
+
+def recommend_where_needed(assessment, reviewer) -> None:
+    """Do what recommendations ask before finalising: write one for every provision whose final
+    rating is PC or NC and has none, and judge every earlier one not judged yet (partly)."""
+    from app.assessments import recommendations
+
+    for ref in recommendations.needing(assessment):
+        recommendations.recommend(
+            assessment, ref, f"Bring the law in line with {ref}.", None, reviewer
+        )
+    for item in recommendations.earlier(assessment):
+        if not recommendations.judged_here(assessment, item):
+            recommendations.judge(assessment, item.id, "partly", None, reviewer)

@@ -90,3 +90,10 @@ REVISION_SOURCES = {
     "carry_over": _l("Carried over"),
     "evidence": _l("File attached"),
 }
+
+#: How an earlier recommendation was followed up (``Recommendation.follow_up``): label and badge.
+FOLLOW_UP_STATES = {
+    "implemented": (_l("Implemented satisfactorily"), "text-bg-success"),
+    "partly": (_l("Partly implemented"), "text-bg-warning"),
+    "not": (_l("Not implemented"), "text-bg-danger"),
+}
