@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.assessments import answers, cycles, evidence, review
+from app.assessments import answers, cycles, evidence, recommendations, review
 from app.core.permissions import Role
 from app.extensions import db
 from app.frameworks import store
@@ -363,8 +363,11 @@ def _rate(assessment: Assessment, reviewer: User) -> None:
 
     card = scorecard(assessment)
     ratings = []
+    extra = COUNTRY_OVERRIDES_2025.get(assessment.country.code)
     for ref, result in card.provisions.items():
-        if ref == OVERRIDDEN[0] and result.rating != OVERRIDDEN[1]:
+        if extra and ref == extra[0] and result.rating != extra[1]:
+            ratings.append(extra)
+        elif ref == OVERRIDDEN[0] and result.rating != OVERRIDDEN[1]:
             ratings.append((ref, OVERRIDDEN[1], OVERRIDDEN[2]))
         elif result.rating in review.GIVEN:
             why = explain(result.reason) if result.rating == "NA" else None
@@ -385,6 +388,59 @@ OVERRIDDEN = (
     "Sanctions exist for every offence, but the fines for legal persons are too low to "
     "dissuade a large company; the 2026 amendment that raises them is not in force yet.",
 )
+
+#: A country's own 2025 override, so the 2027 review has a recommendation to follow up.
+COUNTRY_OVERRIDES_2025 = {
+    "XAB": (
+        "budapest:16",
+        "PC",
+        "The law allows preservation orders, but for 30 days only and without renewal: well "
+        "short of the 90 days, renewable, the article requires.",
+    ),
+}
+
+#: The library of recommendations the coordinator keeps: (provision, text).
+RECOMMENDATION_LIBRARY = [
+    (
+        "un-cybercrime:15",
+        "Criminalise the solicitation or grooming of a child for a sexual offence through "
+        "information and communications technology, including where no meeting takes place, "
+        "and bring the draft law on the protection of children online into force.",
+    ),
+    (
+        "budapest:16",
+        "Empower the competent authorities to order the expedited preservation of specified "
+        "stored computer data for up to 90 days, renewable, without waiting for a search "
+        "warrant.",
+    ),
+    (
+        "budapest:17",
+        "Provide for the expedited preservation of traffic data whichever service providers "
+        "took part in the communication, and the expedited disclosure of enough traffic data "
+        "to identify them and the path of the communication.",
+    ),
+    (
+        "budapest:18",
+        "Introduce production orders for specified computer data and for subscriber "
+        "information held by service providers offering their services in the country.",
+    ),
+]
+
+
+def _recommend(assessment: Assessment, reviewer: User, library: Mapping[str, int]) -> None:
+    """Give every provision rated PC or NC its recommendation: the library's where it has one,
+    else one the reviewer writes."""
+    names = recommendations.provision_names(assessment.questionnaire_version)
+    for ref in recommendations.needing(assessment):
+        if ref in library:
+            recommendations.recommend(assessment, ref, None, library[ref], reviewer)
+            continue
+        name = names.get(ref)
+        text = (
+            f"Bring the law and its practice in line with {name.label if name else ref} "
+            f"({name.title if name else ref}), and report the measures taken in the next cycle."
+        )
+        recommendations.recommend(assessment, ref, text, None, reviewer)
 
 
 def cycle_assessments(cycle: Cycle) -> list[Assessment]:
@@ -435,9 +491,14 @@ def _seed_2025(coordinator: User, chosen: list[Country], users: Mapping[str, Use
     cycles.close_cycle(cycle, coordinator)
     # Reviewed, finalised and published: each country reads its 2025 ratings.
     reviewer = users[REVIEWER]
+    library = {
+        ref: recommendations.add_template(ref, text, coordinator).id
+        for ref, text in RECOMMENDATION_LIBRARY
+    }
     for assessment in cycle_assessments(cycle):
         review.perform(assessment, "start_review", reviewer)
         _rate(assessment, reviewer)
+        _recommend(assessment, reviewer, library)
         review.perform(assessment, "finalise", reviewer)
         review.perform(assessment, "publish", coordinator)
 
@@ -454,9 +515,10 @@ def _seed_2027(coordinator: User, chosen: list[Country], users: Mapping[str, Use
     # Sampleland (XAC): nobody has opened it yet; it holds only the answers carried over.
     for assessment in opened.values():  # the coordinator planned the reviews ahead
         review.assign_reviewers(assessment, REVIEWER, None, coordinator)
-    # The reviewer started on Exampleland and asked one question.
+    # The reviewer started on Exampleland, asked one question about a provision, had the
+    # country's reply, and is rating again: the derived ratings with one override so far.
     exampleland = opened["XAB"]
-    reviewer = users[REVIEWER]
+    reviewer, beatriz = users[REVIEWER], users[BEATRIZ]
     review.perform(exampleland, "start_review", reviewer)
     review.request_clarification(
         exampleland,
@@ -465,10 +527,38 @@ def _seed_2027(coordinator: User, chosen: list[Country], users: Mapping[str, Use
                 "Your 24/7 point of contact was last verified in January 2027: which channel "
                 "was tested, and how long did the reply take?",
                 "cap.contact_point.last_verified",
+                "budapest:35",
             )
         ],
         reviewer,
     )
+    (question,) = review.open_clarifications(exampleland)
+    review.reply(exampleland, question.id, EXAMPLELAND_REPLY, beatriz)
+    review.perform(exampleland, "resubmit", beatriz)
+    review.perform(exampleland, "start_review", reviewer)
+    from app.scoring.assessments import scorecard
+
+    card = scorecard(exampleland)
+    ref, rating, why = OVERRIDDEN_2027
+    if card.provisions[ref].rating == rating:  # the answers changed: override the other way
+        rating = "LC" if rating != "LC" else "PC"
+    review.rate(exampleland, [(ref, rating, why)], reviewer, card=card)
+    review.comment(exampleland, ref, None, EXAMPLELAND_COMMENT, reviewer)
+
+
+#: The country's reply to the reviewer's question in the 2027 round.
+EXAMPLELAND_REPLY = (
+    "A test call and an e-mail on 14 January 2027 through the Art. 35 network: the duty "
+    "officer answered the call at once and confirmed the e-mail within 40 minutes."
+)
+#: The 2027 override: (provision, rating, justification).
+OVERRIDDEN_2027 = (
+    "budapest:16",
+    "PC",
+    "The preservation order lapses after 30 days and cannot be renewed, so the 90-day period "
+    "the article requires is not met in practice, whatever the answers say of the law.",
+)
+EXAMPLELAND_COMMENT = "Check the 2026 circular on renewals before finalising."
 
 
 def _fill_demoland(assessment: Assessment, users: Mapping[str, User]) -> None:

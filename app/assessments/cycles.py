@@ -38,6 +38,7 @@ def create_cycle(
     *,
     carry_over: bool,
     user: User,
+    second_review: bool = False,
     past_deadline: bool = False,
 ) -> Cycle:
     """Prepare a cycle (status draft).
@@ -53,6 +54,7 @@ def create_cycle(
         deadline=deadline,
         countries=countries,
         carry_over=carry_over,
+        second_review=second_review,
         created_by=user,
     )
     db.session.add(cycle)
@@ -89,6 +91,7 @@ def update_cycle(
     *,
     carry_over: bool,
     user: User,
+    second_review: bool = False,
 ) -> Cycle:
     """Change a cycle still in preparation; return it.
 
@@ -104,6 +107,7 @@ def update_cycle(
     cycle.deadline = deadline
     cycle.countries = countries
     cycle.carry_over = carry_over
+    cycle.second_review = second_review
     after = _summary(cycle)
     if before != after:
         audit.record("cycle.updated", actor=user, obj=cycle, before=before, after=after)
@@ -128,6 +132,7 @@ def _summary(cycle: Cycle) -> dict:
         "deadline": cycle.deadline.isoformat(),
         "countries": sorted(country.code for country in cycle.countries),
         "carry_over": cycle.carry_over,
+        "second_review": cycle.second_review,
     }
 
 

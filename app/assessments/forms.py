@@ -3,7 +3,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -39,6 +46,14 @@ class CycleForm(FlaskForm):
         default=True,
         description=_l("Copied answers are marked “carried over — please confirm” until touched."),
     )
+    second_review = BooleanField(
+        _l("Each assessment is rated by a second reviewer too"),
+        default=False,
+        description=_l(
+            "Two reviewers rate every provision independently; where they differ, the lead "
+            "reviewer or a coordinator settles the final rating, and their agreement is measured."
+        ),
+    )
 
 
 class WorkbookUploadForm(FlaskForm):
@@ -56,4 +71,30 @@ class EvidenceForm(FlaskForm):
         _l("Evidence file"),
         validators=[FileRequired(message=_l("Choose a file."))],
         description=_l("PDF, DOCX, XLSX, ODT, PNG or JPEG."),
+    )
+
+
+class RecommendationTemplateForm(FlaskForm):
+    """A reusable recommendation of the library: its provision (when added) and text."""
+
+    provision = SelectField(
+        _l("Provision"),
+        validators=[DataRequired(message=_l("Choose a provision of the frameworks."))],
+        validate_choice=False,  # the service says why an unknown provision is refused
+    )
+    text = TextAreaField(
+        _l("Recommendation"),
+        validators=[DataRequired(message=_l("Write the recommendation."))],
+        description=_l(
+            "Addressed to the country: what to change and how. Reviewers may adapt it to the "
+            "country when they take it. At most 5,000 characters."
+        ),
+        render_kw={"rows": 5, "maxlength": 5000},
+    )
+    active = BooleanField(
+        _l("Offered to reviewers"),
+        default=True,
+        description=_l(
+            "Untick to take it out of the library; recommendations already made keep their text."
+        ),
     )

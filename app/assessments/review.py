@@ -639,23 +639,25 @@ def agreement_of(assessment: Assessment, current=None):
 
 
 def cycle_agreement(cycle):
-    """Return the agreement between reviewers pooled over a cycle's assessments (one table, one
-    kappa), or None when the cycle has no second review (two queries whatever the size)."""
-    from app.scoring.agreement import pool
+    """Return the agreement between the reviewers of a cycle's assessments, by their latest
+    ratings: pooled over the cycle (one table, one kappa; never an average of kappas) and per
+    assessment id; None when the cycle has no second review (one query whatever the size)."""
+    from app.scoring.agreement import agreement, pool
 
     if not cycle.second_review:
         return None
-    rows = db.session.scalars(
-        select(ProvisionRating)
+    rows = db.session.execute(
+        select(ProvisionRating.assessment_id, ProvisionRating.layer,
+               ProvisionRating.provision, ProvisionRating.rating)
         .join(Assessment, Assessment.id == ProvisionRating.assessment_id)
         .where(Assessment.cycle_id == cycle.id, ProvisionRating.layer.in_(("lead", "second")))
         .order_by(ProvisionRating.id)
-    ).all()
+    ).all()  # fmt: skip
     latest: dict[int, tuple[dict[str, str], dict[str, str]]] = {}
-    for row in rows:
-        first, second = latest.setdefault(row.assessment_id, ({}, {}))
-        (first if row.layer == "lead" else second)[row.provision] = row.rating
-    return pool(latest)
+    for assessment_id, layer, provision, rating in rows:
+        first, second = latest.setdefault(assessment_id, ({}, {}))
+        (first if layer == "lead" else second)[provision] = rating
+    return pool(latest), {key: agreement(*pair) for key, pair in latest.items()}
 
 
 # --- Maturity stages --------------------------------------------------------------------------
@@ -860,6 +862,18 @@ def comments(assessment: Assessment, layers: Iterable[str]) -> dict[str, list[Re
 # --- Each provision's review status -----------------------------------------------------------
 
 NOT_REVIEWED, ACCEPTED, REVISION_REQUESTED = "not_reviewed", "accepted", "revision_requested"
+REVIEW_STATUSES = (NOT_REVIEWED, REVISION_REQUESTED, ACCEPTED)
+
+
+def status_names() -> dict[str, str]:
+    """Return each review status's name in the user's language."""
+    from flask_babel import gettext
+
+    return {
+        NOT_REVIEWED: gettext("Not reviewed"),
+        REVISION_REQUESTED: gettext("Revision requested"),
+        ACCEPTED: gettext("Rated"),
+    }
 
 
 def statuses(
@@ -896,4 +910,53 @@ def statuses(
             result[rule.ref] = ACCEPTED
         else:
             result[rule.ref] = NOT_REVIEWED
+    return result
+
+
+def adjudication_queue(user: User) -> list[tuple[Assessment, int]]:
+    """Return the assessments in review whose two reviewers' ratings wait for adjudication by
+    ``user`` (as lead reviewer once they rated every provision, or as a coordinator), each with
+    how many provisions to settle. By the latest ratings; the adjudication page checks them
+    against the answers. Two queries whatever the number of assessments."""
+    from app.core.permissions import can_coordinate_reviews
+    from app.models import Cycle
+    from app.scoring.assessments import rules_for
+
+    query = (
+        select(Assessment)
+        .join(Cycle, Cycle.id == Assessment.cycle_id)
+        .where(Cycle.second_review.is_(True), Assessment.status == AssessmentStatus.IN_REVIEW)
+        .order_by(Assessment.review_started_at, Assessment.id)
+    )
+    if not can_coordinate_reviews(user):
+        query = query.where(Assessment.lead_reviewer_id == user.id)
+    assessments = list(db.session.scalars(query))
+    if not assessments:
+        return []
+    latest: dict[tuple[int, str, str], ProvisionRating] = {}
+    for row in db.session.scalars(
+        select(ProvisionRating)
+        .where(ProvisionRating.assessment_id.in_([a.id for a in assessments]))
+        .order_by(ProvisionRating.id)
+    ):
+        latest[(row.assessment_id, row.provision, row.layer)] = row
+    result = []
+    for assessment in assessments:
+        refs = [rule.ref for rule in rules_for(assessment.questionnaire_version).provisions]
+        lead = {ref: latest.get((assessment.id, ref, "lead")) for ref in refs}
+        if not can_coordinate_reviews(user) and not all(lead.values()):
+            continue  # the lead compares once they rated every provision themselves
+        count = 0
+        for ref in refs:
+            first, second = lead[ref], latest.get((assessment.id, ref, "second"))
+            final = latest.get((assessment.id, ref, "final"))
+            if first is None and second is None:
+                continue
+            if first and second and first.rating == second.rating:
+                continue
+            newest = max(row.rated_at for row in (first, second) if row is not None)
+            if final is None or final.rated_at < newest:
+                count += 1
+        if count:
+            result.append((assessment, count))
     return result

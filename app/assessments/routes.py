@@ -26,15 +26,19 @@ from wtforms import SelectChoice
 
 from app.assessments import answers, bp, evidence, fields, review, workbook, workflows
 from app.assessments import cycles as cycle_steps
+from app.assessments import recommendations as recommending
 from app.assessments.fields import read_upload
 from app.assessments.forms import CycleForm, EvidenceForm, WorkbookUploadForm
 from app.assessments.pages import QuestionPage, show_context
 from app.core import labels
 from app.core.errors import ServiceError
 from app.core.permissions import (
+    can_adjudicate,
     can_answer,
     can_coordinate_reviews,
+    can_keep_recommendation_library,
     can_manage_cycles,
+    can_see_other_layer,
     can_see_ratings,
     is_lead_reviewer,
     require,
@@ -135,6 +139,7 @@ def _save_cycle(form: CycleForm, versions, countries, step):
             form.deadline.data,
             [c for c in countries if c.code in chosen],
             carry_over=form.carry_over.data,
+            second_review=form.second_review.data,
             user=current_user,
         )
     except ServiceError as error:
@@ -220,6 +225,7 @@ def cycle(cycle_id: int):
         "assessments/cycle.html",
         cycle=cycle,
         progress=cycle_steps.progress(cycle),
+        agreement=review.cycle_agreement(cycle),
         actions=workflows.CYCLE.available(cycle, current_user),
         editable=cycle.status is CycleStatus.DRAFT,
         action_form=ActionForm(),
@@ -275,8 +281,11 @@ def assessments():
 @login_required
 def overview(assessment_id: int):
     """Sections with progress, the deadline, evidence, submission and the offline workbook."""
+    from app.scoring.assessments import provision_labels
+
     assessment = _assessment(assessment_id)
     current = answers.state(assessment)
+    asked = review.clarifications(assessment)
     return render_template(
         "assessments/overview.html",
         assessment=assessment,
@@ -298,8 +307,13 @@ def overview(assessment_id: int):
         in workflows.ASSESSMENT.transition("request_clarification").sources,
         assigns=can_coordinate_reviews(current_user, assessment),
         reviewers=review.reviewers() if can_coordinate_reviews(current_user, assessment) else [],
-        asked=review.clarifications(assessment),
+        asked=asked,
+        provision_labels=provision_labels(assessment)
+        if any(item.provision for item in asked)
+        else {},
+        adjudicates=can_adjudicate(current_user, assessment),
         sees_ratings=can_see_ratings(current_user, assessment),
+        recent_trail=_trail_entries(assessment, limit=RECENT_TRAIL),
         action_form=ActionForm(),
     )
 
@@ -395,7 +409,10 @@ def rate(assessment_id: int):
 @bp.route("/assessments/<int:assessment_id>/clarification", methods=["GET", "POST"])
 @login_required
 def request_clarification(assessment_id: int):
-    """The lead reviewer writes questions for the country and returns the assessment to it."""
+    """The lead reviewer writes questions for the country, each about a question of the
+    questionnaire or a provision where there is one, and returns the assessment to it."""
+    from app.scoring import assessments as scoring
+
     assessment = _assessment(assessment_id)
     if not is_lead_reviewer(current_user, assessment):
         abort(403)
@@ -408,7 +425,9 @@ def request_clarification(assessment_id: int):
             abort(400)
         items = [
             review.Item(
-                request.form.get(f"text-{i}", ""), request.form.get(f"question-{i}") or None
+                request.form.get(f"text-{i}", ""),
+                request.form.get(f"question-{i}") or None,
+                request.form.get(f"provision-{i}") or None,
             )
             for i in range(rows)
         ]
@@ -433,14 +452,19 @@ def request_clarification(assessment_id: int):
         errors=errors,
         asked=review.clarifications(assessment),
         may_return=workflows.ASSESSMENT.transition("request_clarification").sources,
+        provisions=scoring.provision_labels(assessment),
+        chosen=request.form.get("provision-0", request.args.get("provision", "")),
     ), status
 
 
 @bp.get("/assessments/<int:assessment_id>/ratings")
 @login_required
 def ratings(assessment_id: int):
-    """The derived rating of every provision with its reason, the elements and the answers used;
-    maturity stages, counts per cluster and framework, priority follow-up."""
+    """The reviewer workspace: every provision's derived rating with its reason, the elements and
+    the answers used, its review status, the reviewer's rating and comments; maturity stages,
+    counts per cluster and framework, priority follow-up. The country reads the final ratings
+    once published."""
+    from app.assessments.changes import since_previous
     from app.scoring import assessments as scoring
     from app.scoring.explain import explain, rating_definitions, rating_names
 
@@ -450,18 +474,41 @@ def ratings(assessment_id: int):
     current = answers.state(assessment)
     card, views = scoring.ratings_view(assessment, current)
     layer = review.layer_of(assessment, current_user)
-    given = review.current_ratings(
-        assessment, {qid: answer.updated_at for qid, answer in current.answers.items()}
-    )
+    changed = {qid: answer.updated_at for qid, answer in current.answers.items()}
+    given = review.current_ratings(assessment, changed)
+    stages = review.current_stages(assessment, changed)
     # Each reviewer sees their own layer (two reviewers rate independently); coordinators and,
     # once published, the country see the final one.
-    shown = {ref: item for (ref, name), item in given.items() if name == (layer or "final")}
+    shown_layer = layer or "final"
+    shown = {ref: item for (ref, name), item in given.items() if name == shown_layer}
+    staff = layer is not None or can_coordinate_reviews(current_user, assessment)
+    status = review.statuses(assessment, shown_layer, given, review.clarifications(assessment))
+    show = request.args.get("show")
+    show = show if show in review.REVIEW_STATUSES else None
+    unrated = review.unrated(assessment, layer, given) if layer else []
+    others = staff and can_see_other_layer(current_user, assessment, not unrated)
+    comment_layers = ("lead", "second") if others else (layer,) if layer else ()
+    in_review = assessment.status is AssessmentStatus.IN_REVIEW
     return render_template(
         "assessments/ratings.html",
+        # What changed since the country's previous finished cycle; the country compares with
+        # its published results only.
+        changes=since_previous(assessment, current, published_only=not staff),
         layer=layer,
-        may_rate=layer is not None and assessment.status is AssessmentStatus.IN_REVIEW,
+        staff=staff,
+        may_rate=layer is not None and in_review,
+        may_confirm_stages=layer == "lead" and in_review,
+        may_comment=layer is not None and assessment.status not in workflows.DONE,
+        may_ask=is_lead_reviewer(current_user, assessment) and in_review,
+        may_adjudicate=can_adjudicate(current_user, assessment) and others,
         shown=shown,
-        unrated=len(review.unrated(assessment, layer, given)) if layer else None,
+        stages={area: item for (area, name), item in stages.items() if name == "final"},
+        status=status if staff else {},
+        status_counts={key: list(status.values()).count(key) for key in review.REVIEW_STATUSES},
+        status_names=review.status_names(),
+        show=show,
+        comments=review.comments(assessment, comment_layers) if comment_layers else {},
+        unrated=len(unrated) if layer else None,
         form=ActionForm(),
         given_codes=review.GIVEN,
         assessment=assessment,
@@ -472,6 +519,104 @@ def ratings(assessment_id: int):
         definitions=rating_definitions(),
         explain_element=lambda element: explain(element.reason),
         provision_labels=scoring.provision_labels(assessment),
+    )
+
+
+@bp.post("/assessments/<int:assessment_id>/stages")
+@login_required
+def rate_stage(assessment_id: int):
+    """The lead reviewer confirms, or overrides with a justification, an area's maturity stage."""
+    assessment = _assessment(assessment_id)
+    form = request.form
+    area = form.get("area", "")
+    return _review_step(
+        assessment,
+        lambda: review.rate_stages(
+            assessment, [(area, form.get("stage", ""), form.get("justification"))], current_user
+        ),
+        lambda _result: _("The maturity stage is saved."),
+        url_for("assessments.ratings", assessment_id=assessment.id) + "#maturity",
+    )
+
+
+@bp.post("/assessments/<int:assessment_id>/comments")
+@login_required
+def add_comment(assessment_id: int):
+    """A reviewer comments on a provision or one of its elements."""
+    assessment = _assessment(assessment_id)
+    form = request.form
+    ref = form.get("provision", "")
+    return _review_step(
+        assessment,
+        lambda: review.comment(
+            assessment, ref, form.get("element"), form.get("comment", ""), current_user
+        ),
+        lambda _result: _("Your comment is saved."),
+        url_for("assessments.ratings", assessment_id=assessment.id) + "#p-" + ref.replace(":", "-"),
+    )
+
+
+@bp.route("/assessments/<int:assessment_id>/adjudication", methods=["GET", "POST"])
+@login_required
+def adjudication(assessment_id: int):
+    """Where two reviewers rated the assessment: their agreement, every provision they differ on
+    (or only one rated), and the final rating the lead reviewer or a coordinator settles."""
+    from app.scoring import assessments as scoring
+    from app.scoring.explain import rating_names
+
+    assessment = _assessment(assessment_id)
+    if not can_adjudicate(current_user, assessment):
+        abort(403)
+    url = url_for("assessments.adjudication", assessment_id=assessment.id)
+    if request.method == "POST":
+        form = request.form
+        if form.get("accept_agreed"):
+            return _review_step(
+                assessment,
+                lambda: review.accept_agreed(assessment, current_user),
+                lambda stored: ngettext(
+                    "%(num)d agreed rating is now final.",
+                    "%(num)d agreed ratings are now final.",
+                    stored,
+                ),
+                url,
+            )
+        ref = form.get("provision", "")
+        return _review_step(
+            assessment,
+            lambda: review.adjudicate(
+                assessment, [(ref, form.get("rating"), form.get("justification"))], current_user
+            ),
+            lambda _result: _("The final rating is saved."),
+            url,
+        )
+    current = answers.state(assessment)
+    given = review.current_ratings(
+        assessment, {qid: answer.updated_at for qid, answer in current.answers.items()}
+    )
+    own_left = review.unrated(assessment, "lead", given)
+    if not can_see_other_layer(current_user, assessment, not own_left):
+        return render_template(
+            "assessments/adjudication.html", assessment=assessment, own_left=own_left
+        )
+    from app.scoring.assessments import scorecard
+
+    pairs = review.pairs(assessment, given)
+    return render_template(
+        "assessments/adjudication.html",
+        assessment=assessment,
+        own_left=[],
+        card=scorecard(assessment, current),
+        disagreements=review.disagreements(assessment, given),
+        agreed=[pair for pair in pairs if pair.agreed and not pair.settled],
+        settled=sum(1 for pair in pairs if pair.settled),
+        total=len(pairs),
+        result=review.agreement_of(assessment, given),
+        may_settle=assessment.status is AssessmentStatus.IN_REVIEW,
+        given_codes=review.GIVEN,
+        names=rating_names(),
+        labels_of=scoring.provision_labels(assessment),
+        form=ActionForm(),
     )
 
 
@@ -819,3 +964,286 @@ def upload_workbook(assessment_id: int):
     return render_template(
         "assessments/upload_workbook.html", assessment=assessment, form=form, result=result
     ), (422 if result and result.problems else 200)
+
+
+# --- Audit trail -----------------------------------------------------------------------------
+
+#: How many of the latest events the overview shows.
+RECENT_TRAIL = 5
+
+
+def _trail_entries(assessment: Assessment, limit: int):
+    """Return the newest events of the assessment's trail the user may read, as sentences."""
+    from app.assessments import trail as audit_trail
+
+    events = audit_trail.trail(assessment, current_user, limit=limit)
+    return audit_trail.entries(assessment, events)
+
+
+@bp.get("/assessments/<int:assessment_id>/trail")
+@login_required
+def trail(assessment_id: int):
+    """The assessment's own trail: transitions, assignments, questions and replies, and (for
+    those who may see them) ratings, comments and recommendations, newest first."""
+    from app.assessments.trail import LIMIT
+
+    assessment = _assessment(assessment_id)
+    return render_template(
+        "assessments/trail.html",
+        assessment=assessment,
+        entries=_trail_entries(assessment, limit=LIMIT),
+        limit=LIMIT,
+    )
+
+
+# --- Recommendations -------------------------------------------------------------------------
+
+
+def _slug(ref: str) -> str:
+    return ref.replace(":", "-")
+
+
+def _recommendations_page(assessment: Assessment, refusal: dict | None = None):
+    """Render the recommendations page (a fixed number of queries whatever the provisions);
+    ``refusal``: the form refused (``form``), the field at fault, why, and the id of the element
+    the error summary links to (``anchor``)."""
+    from app.scoring.assessments import rules_for
+    from app.scoring.explain import rating_names
+
+    finals = recommending.final_ratings(assessment)
+    written = recommending.current(assessment)
+    rules = rules_for(assessment.questionnaire_version)
+    rated = [
+        rule.ref
+        for rule in rules.provisions
+        if finals.get(rule.ref) in recommending.NEEDS_RECOMMENDATION
+    ]
+    others = [
+        rule.ref for rule in rules.provisions if rule.ref in written and rule.ref not in rated
+    ]
+    may_write = (
+        is_lead_reviewer(current_user, assessment)
+        and assessment.status is AssessmentStatus.IN_REVIEW
+    )
+    library: dict[str, list] = {}
+    if may_write and rated:
+        for template in recommending.templates(rated):
+            library.setdefault(template.provision, []).append(template)
+    previous = recommending.previous(assessment)
+    earlier = recommending.earlier(assessment) if previous is not None else []
+    names = recommending.provision_names(assessment.questionnaire_version)
+    if previous is not None:
+        names = {**recommending.provision_names(previous.questionnaire_version), **names}
+    return render_template(
+        "assessments/recommendations.html",
+        assessment=assessment,
+        finals=finals,
+        written=written,
+        rated=rated,
+        others=others,
+        missing=[ref for ref in rated if not written.get(ref)],
+        library=library,
+        previous=previous,
+        earlier=earlier,
+        unjudged=[r for r in earlier if not recommending.judged_here(assessment, r)],
+        judged_here=functools.partial(recommending.judged_here, assessment),
+        names=names,
+        rating_names=rating_names(),
+        may_write=may_write,
+        is_lead=is_lead_reviewer(current_user, assessment),
+        refusal=refusal,
+        slug=_slug,
+        action_form=ActionForm(),
+    ), (refusal["status"] if refusal else 200)
+
+
+def _recommendation_step(assessment: Assessment, form: str, step, success, anchors):
+    """Run a recommendations service step from a posted form: commit, say ``success()`` and go
+    back to the page; otherwise roll back and show the page again with the refusal next to its
+    field and what was typed (403 and 404 stay errors)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        result = step()
+    except ServiceError as error:
+        db.session.rollback()
+        if error.status in (403, 404):
+            abort(error.status)
+        return _recommendations_page(
+            assessment,
+            {
+                "form": form,
+                "field": error.field,
+                "message": str(error.message),
+                "anchor": anchors.get(error.field, anchors[None]),
+                "status": error.status,
+            },
+        )
+    db.session.commit()
+    flash(success(result), "success")
+    url = url_for("assessments.recommendations", assessment_id=assessment.id)
+    return redirect(f"{url}#{anchors[None]}")
+
+
+@bp.route("/assessments/<int:assessment_id>/recommendations", methods=["GET", "POST"])
+@login_required
+def recommendations(assessment_id: int):
+    """The provisions rated PC or NC with their recommendations, written or taken from the
+    library by the lead reviewer (POST adds one); the previous cycle's recommendations and how
+    far each is implemented. Read-only for the others who see the ratings."""
+    assessment = _assessment(assessment_id)
+    if not can_see_ratings(current_user, assessment):
+        abort(403)
+    if request.method == "GET":
+        return _recommendations_page(assessment)
+    ref = request.form.get("provision", "")
+    slug = _slug(ref)
+    return _recommendation_step(
+        assessment,
+        f"add:{ref}",
+        lambda: recommending.recommend(
+            assessment,
+            ref,
+            request.form.get("text"),
+            request.form.get("template"),
+            current_user,
+        ),
+        lambda _item: _("The recommendation is added."),
+        {
+            None: f"rec-{slug}",
+            "provision": "recommendations",
+            "text": f"text-{slug}",
+            "template": f"template-{slug}",
+        },
+    )
+
+
+@bp.post("/assessments/<int:assessment_id>/recommendations/<int:recommendation_id>/withdraw")
+@login_required
+def withdraw_recommendation(assessment_id: int, recommendation_id: int):
+    """The lead reviewer withdraws a recommendation while the review is under way."""
+    assessment = _assessment(assessment_id)
+    if not can_see_ratings(current_user, assessment):
+        abort(403)
+    return _recommendation_step(
+        assessment,
+        f"withdraw:{recommendation_id}",
+        lambda: recommending.withdraw(assessment, recommendation_id, current_user),
+        lambda item: _("The recommendation is withdrawn."),
+        {None: "recommendations"},
+    )
+
+
+@bp.post("/assessments/<int:assessment_id>/recommendations/<int:recommendation_id>/judgement")
+@login_required
+def judge_recommendation(assessment_id: int, recommendation_id: int):
+    """The lead reviewer judges how far a recommendation of the previous cycle is implemented."""
+    assessment = _assessment(assessment_id)
+    if not can_see_ratings(current_user, assessment):
+        abort(403)
+    key = f"earlier-{recommendation_id}"
+    return _recommendation_step(
+        assessment,
+        f"judge:{recommendation_id}",
+        lambda: recommending.judge(
+            assessment,
+            recommendation_id,
+            request.form.get("judgement", ""),
+            request.form.get("comment"),
+            current_user,
+        ),
+        lambda _item: _("The follow-up is saved."),
+        {
+            None: key,
+            "judgement": f"judgement-{recommendation_id}-{recommending.FOLLOW_UPS[0]}",
+            "comment": f"comment-{recommendation_id}",
+        },
+    )
+
+
+@bp.get("/recommendations")
+@require(can_keep_recommendation_library)
+def recommendation_library():
+    """The library of reusable recommendations, per provision; ``?provision=`` shows one."""
+    known = recommending.known_provisions()
+    chosen = request.args.get("provision", "").strip()
+    if chosen and chosen not in known:
+        chosen = ""
+    by_provision: dict[str, list] = {}
+    for template in recommending.templates(chosen or None, active_only=False):
+        by_provision.setdefault(template.provision, []).append(template)
+    order = [ref for ref in known if ref in by_provision]
+    order += sorted(ref for ref in by_provision if ref not in known)
+    return render_template(
+        "assessments/recommendation_library.html",
+        known=known,
+        chosen=chosen,
+        order=order,
+        by_provision=by_provision,
+        total=sum(len(items) for items in by_provision.values()),
+    )
+
+
+def _template_form_page(form, known, template=None, status=200):
+    return render_template(
+        "assessments/recommendation_template.html", form=form, template=template, known=known
+    ), status
+
+
+@bp.route("/recommendations/new", methods=["GET", "POST"])
+@require(can_keep_recommendation_library)
+def new_recommendation_template():
+    """Add a reusable recommendation for a provision to the library."""
+    from app.assessments.forms import RecommendationTemplateForm
+
+    form = RecommendationTemplateForm()
+    del form.active
+    known = recommending.known_provisions()
+    form.provision.choices = [
+        SelectChoice("", _("— choose —")),
+        *(SelectChoice(ref, f"{name.label} — {name.title}") for ref, name in known.items()),
+    ]
+    if request.method == "GET":
+        form.provision.data = request.args.get("provision", "")
+    if form.validate_on_submit():
+        try:
+            template = recommending.add_template(form.provision.data, form.text.data, current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            getattr(form, error.field or "text").errors.append(str(error.message))
+        else:
+            db.session.commit()
+            flash(_("The recommendation is added to the library."), "success")
+            return redirect(
+                url_for("assessments.recommendation_library", provision=template.provision)
+            )
+    return _template_form_page(form, known, status=422 if form.errors else 200)
+
+
+@bp.route("/recommendations/<int:template_id>/edit", methods=["GET", "POST"])
+@require(can_keep_recommendation_library)
+def edit_recommendation_template(template_id: int):
+    """Change a library recommendation's text, or take it out of the library."""
+    from app.assessments.forms import RecommendationTemplateForm
+    from app.models import RecommendationTemplate
+
+    template = db.get_or_404(RecommendationTemplate, template_id)
+    form = RecommendationTemplateForm(obj=None if request.method == "POST" else template)
+    del form.provision
+    if form.validate_on_submit():
+        try:
+            recommending.update_template(
+                template.id, form.text.data, form.active.data, current_user
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            getattr(form, error.field or "text").errors.append(str(error.message))
+        else:
+            db.session.commit()
+            flash(_("The library recommendation is saved."), "success")
+            return redirect(
+                url_for("assessments.recommendation_library", provision=template.provision)
+            )
+    return _template_form_page(
+        form, recommending.known_provisions(), template, status=422 if form.errors else 200
+    )

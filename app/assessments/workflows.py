@@ -91,6 +91,12 @@ def _questions_asked(assessment: Assessment):
     return None
 
 
+def _recommendations_complete(assessment: Assessment):
+    from app.assessments import recommendations  # recommendations are review's business too
+
+    return recommendations.finalise_refusal(assessment)
+
+
 def _no_country_in_another_open_cycle(cycle: Cycle):
     codes = {country.id: country for country in cycle.countries}
     busy = db.session.execute(
@@ -187,7 +193,7 @@ ASSESSMENT = Workflow(
             target=AssessmentStatus.FINALISED,
             allowed=is_lead_reviewer,
             label=_l("Finalise the review"),
-            guards=(_every_provision_rated,),
+            guards=(_every_provision_rated, _recommendations_complete),
             confirm=_l(
                 "Finalise the review? The ratings can then change only if a coordinator "
                 "re-opens it."

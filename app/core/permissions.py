@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 
 if TYPE_CHECKING:
     from app.models import Assessment, Country, User
@@ -89,6 +89,11 @@ def can_read_frameworks(user: User) -> bool:
 
 def can_manage_cycles(user: User) -> bool:
     """Coordinators and admins create, open and close assessment cycles."""
+    return is_signed_in(user) and user.role in (Role.COORDINATOR, Role.ADMIN)
+
+
+def can_keep_recommendation_library(user: User) -> bool:
+    """Coordinators and admins keep the library of reusable recommendations, per provision."""
     return is_signed_in(user) and user.role in (Role.COORDINATOR, Role.ADMIN)
 
 
@@ -208,6 +213,73 @@ def who_may_grant(user: User) -> str:
 def can_view_audit(user: User) -> bool:
     """Only admins read the audit trail."""
     return is_signed_in(user) and user.role is Role.ADMIN
+
+
+#: The assessment's transitions, as audited (``app.assessments.workflows.ASSESSMENT.events``).
+TRANSITION_EVENTS = frozenset(
+    {
+        "assessment.submitted",
+        "assessment.review_started",
+        "assessment.returned_for_clarification",
+        "assessment.resubmitted",
+        "assessment.finalised",
+        "assessment.published",
+        "assessment.reopened",
+    }
+)
+#: Ratings given in a layer (``summary["layer"]``).
+RATING_EVENTS = frozenset(
+    {"assessment.provision_rated", "assessment.provision_adjudicated", "assessment.stage_rated"}
+)
+#: What the country's officials read of their assessment's trail, whatever its status: its
+#: transitions, the reviewers' questions and their replies, who reviews it.
+COUNTRY_EVENTS = TRANSITION_EVENTS | {
+    "assessment.clarification_replied",
+    "assessment.reviewers_assigned",
+}
+
+
+def trail_filter(user: User, assessment: Assessment) -> ColumnElement[bool]:
+    """Return the condition on ``AuditEvent`` rows of ``assessment``'s trail that ``user`` may
+    read: the one place deciding who sees which events of an assessment.
+
+    Coordinators and admins read everything. An assigned reviewer reads everything but, until
+    the review is finalised, what the other reviewer did in their own layer (ratings, comments:
+    the two rate independently), and the second reviewer the final layer too. The country's
+    officials read the allow-list ``COUNTRY_EVENTS`` and, once the results are published, the
+    ratings that made the final ones; never a reviewer's working layer, comments or
+    recommendations (they read the published recommendations on their page). Anyone else:
+    nothing.
+    """
+    from app.assessments import review, workflows
+    from app.models import AssessmentStatus, AuditEvent
+
+    if not can_view_assessment(user, assessment):
+        return false()
+    if user.role in (Role.COORDINATOR, Role.ADMIN):
+        return true()
+    layer = AuditEvent.summary["layer"].as_string()
+    if user.role is Role.REVIEWER:
+        if assessment.status in workflows.DONE:
+            return true()
+        own = review.layer_of(assessment, user)
+        # The lead settles the final layer; the second reviewer would read the lead's view in
+        # it (an adjudication names both ratings), so sees only their own layer until the end.
+        return or_(layer.is_(None), layer.in_([own, "final"] if own == "lead" else [own]))
+    if user.role is not Role.OFFICIAL:
+        return false()
+    allowed = AuditEvent.action.in_(sorted(COUNTRY_EVENTS))
+    if assessment.status is not AssessmentStatus.PUBLISHED:
+        return allowed
+    action = AuditEvent.action
+    # The final layer's ratings: adjudicated ones; the lead's confirmations of maturity stages,
+    # which are final as given; and the lead's ratings where the cycle has no second reviewer,
+    # which are stored as the final ones too (``review.rate``, ``review.rate_stages``).
+    final = [and_(action.in_(sorted(RATING_EVENTS)), layer == "final")]
+    final.append(action == "assessment.stage_rated")
+    if not assessment.cycle.second_review:
+        final.append(and_(action == "assessment.provision_rated", layer == "lead"))
+    return or_(allowed, *final)
 
 
 def require(predicate: Callable[[User], bool]) -> Callable:

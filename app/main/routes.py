@@ -26,6 +26,7 @@ from app.core import audit
 from app.core.db import utcnow
 from app.core.permissions import (
     Role,
+    can_keep_recommendation_library,
     can_manage_cycles,
     require_country_access,
     visible_assessments,
@@ -63,15 +64,18 @@ def home():
         "countries": by_country_name(queries.participating_countries()),
         "cycles": queries.cycle_summaries(),
         "manages_cycles": can_manage_cycles(user),
+        "keeps_recommendations": can_keep_recommendation_library(user),
     }
     if user.role is Role.REVIEWER:
         assigned = review.queue(user)
         context["queue"] = [a for a in assigned if a.status in workflows.AWAITING_REVIEW
                             or a.status is AssessmentStatus.IN_REVIEW]  # fmt: skip
         context["waiting"] = [a for a in assigned if a.status in workflows.COUNTRY_WRITES]
+        context["to_adjudicate"] = review.adjudication_queue(user)
         context["today"] = utcnow()
     if user.role in (Role.COORDINATOR, Role.ADMIN):
         context["overview"] = queries.overview()
+        context["to_adjudicate"] = review.adjudication_queue(user)
     if user.role is Role.ADMIN:
         context["events"] = audit_events.shown(queries.recent_events())
     return render_template("main/home.html", **context)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app import demo
-from app.assessments import review
+from app.assessments import recommendations, review
 from app.cli import DEFAULT_DEMO_PASSWORD
 from app.extensions import db
 from app.frameworks import store
@@ -67,6 +67,10 @@ def test_seed_demo_runs_both_rounds_once(app, runner):
         previous = _assessments(demo.ROUND_2025)
         assert sorted(previous) == ["XAA", "XAB", "XAC"]
         assert {a.status for a in previous.values()} == {AssessmentStatus.PUBLISHED}
+        # Every provision rated PC or NC carries a recommendation, from the library if it has one.
+        assert all(not recommendations.needing(a) for a in previous.values())
+        demoland_2025 = recommendations.current(previous["XAA"])
+        assert any(r.template_id for items in demoland_2025.values() for r in items)
 
         current = db.session.scalar(select(Cycle).where(Cycle.name == demo.ROUND_2027))
         assert current.status is CycleStatus.OPEN and current.carry_over
@@ -96,15 +100,24 @@ def test_seed_demo_runs_both_rounds_once(app, runner):
         attached = next(r for r in rows if r.question_id == files[0].question_id)
         assert attached.value == [files[0].public_id]
 
-        # Exampleland: submitted by its official, nothing left to confirm; the reviewer
-        # started and returned it with a question on its 24/7 contact.
+        # Exampleland: submitted by its official, nothing left to confirm; the reviewer asked
+        # about its 24/7 contact, had the reply, and is rating: one override with its reason.
         exampleland = assessments["XAB"]
-        assert exampleland.status is AssessmentStatus.CLARIFICATION
+        assert exampleland.status is AssessmentStatus.IN_REVIEW
         assert emails[exampleland.submitted_by_id] == demo.BEATRIZ
         assert emails[exampleland.lead_reviewer_id] == demo.REVIEWER
-        assert [c.question_id for c in review.open_clarifications(exampleland)] == [
-            "cap.contact_point.last_verified"
+        (asked,) = review.clarifications(exampleland)
+        assert asked.question_id == "cap.contact_point.last_verified"
+        assert asked.provision == "budapest:35" and asked.reply == demo.EXAMPLELAND_REPLY
+        given = review.current_ratings(exampleland)
+        assert list(given) == [
+            (demo.OVERRIDDEN_2027[0], "lead"),
+            (demo.OVERRIDDEN_2027[0], "final"),
         ]
+        override = given[(demo.OVERRIDDEN_2027[0], "lead")].rating
+        assert override.rating != override.derived and override.justification
+        # The 2025 recommendations wait for the 2027 reviewer's follow-up.
+        assert recommendations.earlier(exampleland)
         # The reviewer is assigned to every assessment of both rounds, so sees them all.
         assert {a.lead_reviewer_id for a in [*previous.values(), *assessments.values()]} == {
             exampleland.lead_reviewer_id

@@ -94,6 +94,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/assessments/<int:assessment_id>/submit"): ANSWER_OWN,
     ("POST", "/assessments/<int:assessment_id>/submit"): ANSWER_OWN,  # 200: what is missing
     ("GET", "/assessments/<int:assessment_id>/workbook"): VIEW_OWN,
+    # Everyone who sees the assessment reads its trail, filtered to what they may know.
+    ("GET", "/assessments/<int:assessment_id>/trail"): VIEW_OWN,
     # Review: a coordinator assigns; the step itself is refused (a draft) with a message (302).
     ("POST", "/assessments/<int:assessment_id>/reviewers"): row(302, 403, 404, 403, 302, 302),
     ("POST", "/assessments/<int:assessment_id>/review/<action>"): row(302, 302, 404, 302, 302, 302),
@@ -101,6 +103,13 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/assessments/<int:assessment_id>/ratings"): row(302, 403, 404, 200, 200, 200),
     # Only the assessment's reviewers rate (302: a draft is not in review, said on the page).
     ("POST", "/assessments/<int:assessment_id>/ratings"): row(302, 403, 404, 302, 403, 403),
+    # The lead reviewer confirms maturity stages (302: a draft is not in review, said on the page).
+    ("POST", "/assessments/<int:assessment_id>/stages"): row(302, 403, 404, 302, 403, 403),
+    # The assessment's reviewers comment (302: saved, back to the ratings page).
+    ("POST", "/assessments/<int:assessment_id>/comments"): row(302, 403, 404, 302, 403, 403),
+    # Adjudication is for cycles with a second reviewer: this one has none, so nobody (403).
+    ("GET", "/assessments/<int:assessment_id>/adjudication"): row(302, 403, 404, 403, 403, 403),
+    ("POST", "/assessments/<int:assessment_id>/adjudication"): row(302, 403, 404, 403, 403, 403),
     # Only the lead reviewer asks (422: a draft cannot be returned to the country).
     ("GET", "/assessments/<int:assessment_id>/clarification"): row(302, 403, 404, 200, 403, 403),
     ("POST", "/assessments/<int:assessment_id>/clarification"): row(302, 403, 404, 422, 403, 403),
@@ -109,6 +118,24 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ),  # 404 for the official: there is no such question (yet)
     ("GET", "/assessments/<int:assessment_id>/workbook/upload"): ANSWER_OWN,
     ("POST", "/assessments/<int:assessment_id>/workbook/upload"): ANSWER_OWN,  # 200: no file
+    # Recommendations: read by those who see the ratings; written, withdrawn and judged by the
+    # lead reviewer only (409: a draft is not in review; 404: there is no such recommendation).
+    ("GET", "/assessments/<int:assessment_id>/recommendations"): row(302, 403, 404, 200, 200, 200),
+    ("POST", "/assessments/<int:assessment_id>/recommendations"): row(302, 403, 404, 409, 403, 403),
+    (
+        "POST",
+        "/assessments/<int:assessment_id>/recommendations/<int:recommendation_id>/withdraw",
+    ): row(302, 403, 404, 404, 403, 403),
+    (
+        "POST",
+        "/assessments/<int:assessment_id>/recommendations/<int:recommendation_id>/judgement",
+    ): row(302, 403, 404, 404, 403, 403),
+    # The library of recommendations: coordinators keep it (422: the empty form comes back).
+    ("GET", "/recommendations"): STAFF,
+    ("GET", "/recommendations/new"): STAFF,
+    ("POST", "/recommendations/new"): row(302, 403, 403, 403, 422, 422),
+    ("GET", "/recommendations/<int:template_id>/edit"): STAFF,
+    ("POST", "/recommendations/<int:template_id>/edit"): row(302, 403, 403, 403, 422, 422),
     ("GET", "/api/v1/openapi.json"): EVERYONE,
     ("POST", "/api/v1/tokens"): row(422, 422, 422, 422, 422, 422),  # empty body: no credentials
     ("DELETE", "/api/v1/tokens/<int:token_id>"): row(401, 204, 404, 404, 404, 404),
@@ -145,6 +172,15 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/v1/assessments/<int:assessment_id>/reopen"): row(
         401, 403, 404, 403, 422, 422
     ),  # 422: no reason given
+    # Ratings: the country reads them once published (403 before); the body is refused (422: no
+    # rating, no stage) before the draft is (409); only reviewers rate, only the lead stages.
+    ("GET", "/api/v1/assessments/<int:assessment_id>/review"): row(401, 403, 404, 200, 200, 200),
+    ("PUT", "/api/v1/assessments/<int:assessment_id>/ratings/<ref>"): row(
+        401, 403, 404, 422, 403, 403
+    ),
+    ("PUT", "/api/v1/assessments/<int:assessment_id>/stages/<area>"): row(
+        401, 403, 404, 422, 403, 403
+    ),
 }
 
 #: Rules whose objects exist only once a cycle is open (and so the library loaded).
@@ -182,6 +218,9 @@ def concrete_path(rule: str, world, ids: dict) -> str:
         .replace("<question_id>", "jur.territory")
         .replace("<action>", "start_review")
         .replace("<int:clarification_id>", "1")
+        .replace("<int:recommendation_id>", "1")
+        .replace("<ref>", "budapest:2")
+        .replace("<area>", "contact_point")
     )
     for name, value in ids.items():
         path = path.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
@@ -205,6 +244,19 @@ def evidence_for(app, world, assessment_id: int) -> str:
         return evidence.public_id
 
 
+def template_for(app, world) -> int:
+    """Add a recommendation to the library; return its id."""
+    from app.models import RecommendationTemplate
+
+    with app.app_context():
+        template = RecommendationTemplate(
+            provision="budapest:2", text="Criminalise it.", created_by_id=world.coordinator.id
+        )
+        db.session.add(template)
+        db.session.commit()
+        return template.id
+
+
 def token_for(app, persona) -> tuple[int, str]:
     """Create an API token for ``persona``; return its id and secret."""
     from app.api import auth
@@ -226,6 +278,8 @@ def test_permission(app, client, world, monkeypatch, request, method, rule, pers
         opened = request.getfixturevalue("assessments")
         ids |= {"assessment_id": opened.own, "cycle_id": opened.cycle_id}
         ids["public_id"] = evidence_for(app, world, opened.own)
+    if "<int:template_id>" in rule:
+        ids["template_id"] = template_for(app, world)
     if "<int:token_id>" in rule:
         ids["token_id"], _ = token_for(app, world.own)
     user = world.persona(persona)

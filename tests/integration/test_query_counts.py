@@ -97,3 +97,150 @@ def test_saving_a_section_costs_the_same_whatever_the_number_of_answers(
     assert created["few"] == created["many"], created
     assert changed["few"] == changed["many"], changed
     assert max(*created.values(), *changed.values()) <= 16, (created, changed)
+
+
+def test_the_review_api_costs_a_fixed_number_of_queries(app, client, world, assessments):
+    """getReview reads every provision's ratings in every layer, the stages and the questions
+    asked at once: as many queries with nothing rated as with everything rated twice."""
+    from app.assessments import review
+    from app.core.db import utcnow
+    from app.extensions import db
+    from app.models import Assessment, AssessmentStatus, Clarification, User
+    from app.scoring.assessments import scorecard
+    from tests.integration.test_api import bearer, token_for
+
+    with app.app_context():
+        assessment = db.session.get(Assessment, assessments.own)
+        assessment.cycle.second_review = True
+        assessment.second_reviewer_id = world.outsider.id
+        assessment.status = AssessmentStatus.IN_REVIEW
+        db.session.commit()
+    url = f"/api/v1/assessments/{assessments.own}/review"
+    callers = {name: bearer(token_for(client, getattr(world, name).email))
+               for name in ("coordinator", "reviewer", "outsider")}  # fmt: skip
+
+    def measure_all() -> dict[str, int]:
+        counts = {}
+        for name, headers in callers.items():
+            client.get(url, headers=headers)  # warm the caches, stamp the token
+            counts[name] = len(count_statements(app, partial(client.get, url, headers=headers)))
+        return counts
+
+    empty = measure_all()
+    with app.app_context():
+        db.session.get(Assessment, assessments.own).status = AssessmentStatus.DRAFT
+        db.session.commit()
+    fill_required(app, assessments.own, world.own.id)  # the country answers every question
+    with app.app_context():
+        assessment = db.session.get(Assessment, assessments.own)
+        assessment.status = AssessmentStatus.IN_REVIEW
+        card = scorecard(assessment)
+        for persona in (world.reviewer, world.outsider):
+            given = [(ref, "NC", "Not in force.") for ref in card.provisions]
+            review.rate(assessment, given, db.session.get(User, persona.id), card=card)
+        lead = db.session.get(User, world.reviewer.id)
+        review.adjudicate(assessment, [(ref, "NC", None) for ref in card.provisions], lead)
+        review.rate_stages(
+            assessment, [(area, 5, "Seen on site.") for area in card.areas], lead, card=card
+        )
+        db.session.add_all(
+            Clarification(assessment_id=assessment.id, round=1, question_id=qid, text="Why?",
+                          asked_at=utcnow(), asked_by_id=lead.id)
+            for qid in ("jur.territory", "cap.legislative_status")
+        )  # fmt: skip
+        db.session.commit()
+        assert len(card.provisions) >= 40
+    full = measure_all()
+    response = client.get(url, headers=callers["coordinator"]).get_json()
+    assert "agreement" in response and all(p["final_rating"] for p in response["provisions"])
+    assert empty == full, (empty, full)
+    assert max(full.values()) <= 8, full
+
+
+def test_the_recommendations_page_costs_the_same_whatever_the_number_of_provisions(
+    app, client, world, assessments
+):
+    from app.assessments import recommendations, review
+    from app.extensions import db
+    from app.models import Assessment, User
+    from tests.integration.test_recommendations import in_review
+
+    in_review(app, world, assessments.own, world.own.id, rate=False)
+    url = f"/assessments/{assessments.own}/recommendations"
+    with app.app_context():
+        assessment = db.session.get(Assessment, assessments.own)
+        reviewer = db.session.get(User, world.reviewer.id)
+        review.rate(assessment, [("budapest:2", "NC", None)], reviewer)  # one provision NC
+        recommendations.recommend(assessment, "budapest:2", "Criminalise it.", None, reviewer)
+        db.session.commit()
+    sign_in(client, world.reviewer.email)
+    few = measure(app, client, url)
+    with app.app_context():
+        assessment = db.session.get(Assessment, assessments.own)
+        reviewer = db.session.get(User, world.reviewer.id)
+        coordinator = db.session.get(User, world.coordinator.id)
+        every = review.unrated(assessment)  # all but budapest:2: now every one NC
+        review.rate(
+            assessment, [(ref, "NC", "The law is not in force.") for ref in every], reviewer
+        )
+        needing = recommendations.needing(assessment)
+        for ref in needing:
+            recommendations.recommend(assessment, ref, f"Do {ref}.", None, reviewer)
+            for n in range(2):
+                recommendations.add_template(ref, f"Library text {n} for {ref}.", coordinator)
+        db.session.commit()
+    assert len(needing) >= 20, len(needing)
+    page = client.get(url).get_data(as_text=True)
+    assert page.count('class="card mb-3"') >= len(needing) + 1
+    many = measure(app, client, url)
+    assert few == many, (few, many)
+    assert many <= 10, many
+
+
+def test_the_review_pages_cost_the_same_with_few_or_many_ratings(app, client, world, assessments):
+    """The ratings page and the adjudication page read ratings, stages, comments and questions
+    in one query each, however many there are."""
+    from app.assessments import answers, review
+    from app.extensions import db
+    from app.models import Assessment, User
+    from tests.integration.test_review_workflow import rate_everything
+
+    fill_required(app, assessments.own, world.own.id)
+    with app.app_context():
+        assessment = db.session.get(Assessment, assessments.own)
+        assessment.cycle.second_review = True
+        review.assign_reviewers(
+            assessment, world.reviewer.email, world.outsider.email,
+            db.session.get(User, world.coordinator.id),
+        )  # fmt: skip
+        answers.submit(assessment, db.session.get(User, world.own.id))
+        lead = db.session.get(User, world.reviewer.id)
+        review.perform(assessment, "start_review", lead)
+        review.rate(assessment, [("budapest:2", "NC", "Not in force.")], lead)
+        db.session.commit()
+    sign_in(client, world.coordinator.email)
+    pages = [
+        f"/assessments/{assessments.own}/ratings",
+        f"/assessments/{assessments.own}/adjudication",
+    ]
+    few = [measure(app, client, url) for url in pages]
+    with app.app_context():
+        assessment = db.session.get(Assessment, assessments.own)
+        lead = db.session.get(User, world.reviewer.id)
+        second = db.session.get(User, world.outsider.id)
+        rate_everything(assessment, lead)
+        review.rate(
+            assessment,
+            [(ref, "NC", "Nothing in force.") for (ref, layer) in review.current_ratings(assessment)
+             if layer == "lead"],
+            second,
+        )  # fmt: skip
+        for ref in list(review.current_ratings(assessment))[:30]:
+            review.comment(assessment, ref[0], None, "A note.", lead)
+        review.request_clarification(
+            assessment, [review.Item(f"Question {i}", None, "budapest:3") for i in range(10)], lead
+        )
+        db.session.commit()
+    many = [measure(app, client, url) for url in pages]
+    assert few == many
+    assert max(many) <= 14, many

@@ -19,7 +19,7 @@ from app.models import (
     ProvisionRating,
     User,
 )
-from tests.conftest import fill_required, post_form, sign_in
+from tests.conftest import fill_required, post_form, recommend_where_needed, sign_in
 
 ACTIONS = ("start_review", "resubmit", "finalise", "publish", "reopen")
 #: Who takes each step (a persona of ``world``).
@@ -101,6 +101,7 @@ def rate_everything(assessment, reviewer) -> None:
         assessment, [(area, result.stage, None) for area, result in card.areas.items()], reviewer,
         card=card,
     )  # fmt: skip
+    recommend_where_needed(assessment, reviewer)  # PC and NC provisions need a recommendation
 
 
 def test_a_review_cannot_start_without_a_lead_reviewer(app, world, assessments):
@@ -356,6 +357,11 @@ def test_a_reviewer_accepts_the_derived_ratings_on_the_page_then_finalises(
     for ref in left:
         post_form(client, f"{url}/ratings", {"provision": ref, "rating": "NC",
                                               "justification": "Not answered."})  # fmt: skip
+    with app.app_context():  # every provision rated PC or NC carries a recommendation
+        recommend_where_needed(
+            db.session.get(Assessment, assessments.own), db.session.get(User, world.reviewer.id)
+        )
+        db.session.commit()
     response = post_form(client, f"{url}/review/finalise", follow_redirects=True)
     assert "Finalise the review — done." in response.get_data(as_text=True)
     with app.app_context():
