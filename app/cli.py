@@ -250,7 +250,8 @@ def seed_demo(password: str) -> None:
         click.echo(f"Created: {', '.join(created)}.")
     click.echo("Try first:")
     click.echo(f"  {demo.OLGA:<32} Demoland's official: the open 2027 round, under way")
-    click.echo(f"  {demo.REVIEWER:<32} then {demo.COORDINATOR}: both rounds")
+    click.echo(f"  {demo.REVIEWER:<32} the review queue: Exampleland's 2027 review to carry on")
+    click.echo(f"  {demo.COORDINATOR:<32} both rounds, assigning reviewers, publishing")
 
 
 def _library_paths(paths: tuple[str, ...]) -> tuple[str, ...]:

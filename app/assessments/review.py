@@ -29,6 +29,19 @@ from app.models import (
 from app.models.user import Role
 
 TEXT_MAX = 5000
+
+
+def _plain(text: str | None, field: str) -> None:
+    """Refuse invisible control characters (NUL and the like) in a text, naming ``field``."""
+    from app.frameworks.types import CONTROL_CHARACTERS
+
+    if text and CONTROL_CHARACTERS.search(text):
+        raise Invalid(
+            _l("Remove the invisible control characters from the text (such as NUL)."),
+            field=field,
+        )
+
+
 #: At most this many questions in one return to the country.
 ITEMS_MAX = 50
 
@@ -104,6 +117,7 @@ def perform(assessment: Assessment, action: str, user: User, reason: str | None 
             raise Invalid(_l("Say why the review is re-opened."), field="reason")
         if len(reason) > TEXT_MAX:
             raise Invalid(_l("Keep the reason under 5,000 characters."), field="reason")
+        _plain(reason, "reason")
         details["reason"] = reason
     if action == "finalise":
         from app.scoring.engine import RULES_VERSION
@@ -148,6 +162,7 @@ def request_clarification(assessment: Assessment, items: Iterable[Item], user: U
             continue
         if len(text) > TEXT_MAX:
             raise Invalid(_l("Keep each question under 5,000 characters."), field=f"items.{index}")
+        _plain(text, f"items.{index}")
         if item.question_id and item.question_id not in questions:
             raise Invalid(_l("No such question in this questionnaire."), field=f"items.{index}")
         if item.provision and item.provision not in provisions:
@@ -227,6 +242,7 @@ def reply(assessment: Assessment, clarification_id: int, text: str, user: User) 
         raise Invalid(_l("Write a reply."), field="reply")
     if len(text) > TEXT_MAX:
         raise Invalid(_l("Keep the reply under 5,000 characters."), field="reply")
+    _plain(text, "reply")
     before = item.reply
     item.reply, item.replied_at, item.replied_by_id = text, utcnow(), user.id
     audit.record(
@@ -333,6 +349,7 @@ def rate(
             raise Invalid(
                 _l("Keep the justification under 5,000 characters."), field="justification"
             )
+        _plain(justification, "justification")
         if rating == "NA" and not justification:
             raise Invalid(_l("Say why the provision does not apply."), field="justification")
         if rating != result.rating and not justification:
@@ -440,7 +457,11 @@ def accept_derived(assessment: Assessment, user: User) -> int:
     layer = _layer(assessment, user)
     card = scorecard(assessment)
     todo = [
-        (ref, card.provisions[ref].rating, explain(card.provisions[ref].reason))
+        (
+            ref,
+            card.provisions[ref].rating,
+            explain(card.provisions[ref].reason) if card.provisions[ref].rating == "NA" else None,
+        )
         for ref in unrated(assessment, layer)
         if card.provisions[ref].rating in GIVEN
     ]
@@ -563,6 +584,7 @@ def adjudicate(
             raise Invalid(
                 _l("Keep the justification under 5,000 characters."), field="justification"
             )
+        _plain(justification, "justification")
         if justification is None:
             for layer in ("lead", "second"):
                 given = current.get((ref, layer))
@@ -763,6 +785,7 @@ def rate_stages(
             raise Invalid(
                 _l("Keep the justification under 5,000 characters."), field="justification"
             )
+        _plain(justification, "justification")
         if stage != result.stage and not justification:
             raise Invalid(
                 _l("Stage %(stage)d differs from the derived stage %(derived)d: justify the "
@@ -822,6 +845,7 @@ def comment(
         raise Invalid(_l("Write a comment."), field="comment")
     if len(text) > TEXT_MAX:
         raise Invalid(_l("Keep the comment under 5,000 characters."), field="comment")
+    _plain(text, "comment")
     count = db.session.scalar(
         select(func.count(ReviewComment.id)).where(
             ReviewComment.assessment_id == assessment.id, ReviewComment.provision == provision

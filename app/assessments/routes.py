@@ -402,7 +402,9 @@ def rate(assessment_id: int):
             assessment, [(ref, form.get("rating"), form.get("justification"))], current_user
         ),
         lambda _result: _("The rating is saved."),
-        url + "#p-" + ref.replace(":", "-"),
+        url_for("assessments.ratings", assessment_id=assessment.id, open=ref)
+        + "#p-"
+        + ref.replace(":", "-"),
     )
 
 
@@ -411,7 +413,6 @@ def rate(assessment_id: int):
 def request_clarification(assessment_id: int):
     """The lead reviewer writes questions for the country, each about a question of the
     questionnaire or a provision where there is one, and returns the assessment to it."""
-    from app.scoring import assessments as scoring
 
     assessment = _assessment(assessment_id)
     if not is_lead_reviewer(current_user, assessment):
@@ -452,7 +453,10 @@ def request_clarification(assessment_id: int):
         errors=errors,
         asked=review.clarifications(assessment),
         may_return=workflows.ASSESSMENT.transition("request_clarification").sources,
-        provisions=scoring.provision_labels(assessment),
+        provisions={
+            ref: f"{name.label} — {name.title}"
+            for ref, name in recommending.provision_names(assessment.questionnaire_version).items()
+        },
         chosen=request.form.get("provision-0", request.args.get("provision", "")),
     ), status
 
@@ -489,8 +493,22 @@ def ratings(assessment_id: int):
     others = staff and can_see_other_layer(current_user, assessment, not unrated)
     comment_layers = ("lead", "second") if others else (layer,) if layer else ()
     in_review = assessment.status is AssessmentStatus.IN_REVIEW
+    finals = {ref: item.rating.rating for (ref, name), item in given.items() if name == "final"}
+    # Those who read the final ratings read their counts too; a reviewer works on the derived.
+    totals = (
+        scoring.final_scorecard(
+            assessment,
+            card,
+            finals,
+            {area: item.rating.stage for (area, name), item in stages.items() if name == "final"},
+        )
+        if layer is None and finals
+        else card
+    )
     return render_template(
         "assessments/ratings.html",
+        totals=totals,
+        opened=request.args.get("open"),
         # What changed since the country's previous finished cycle; the country compares with
         # its published results only.
         changes=since_previous(assessment, current, published_only=not staff),
@@ -502,7 +520,12 @@ def ratings(assessment_id: int):
         may_ask=is_lead_reviewer(current_user, assessment) and in_review,
         may_adjudicate=can_adjudicate(current_user, assessment) and others,
         shown=shown,
-        stages={area: item for (area, name), item in stages.items() if name == "final"},
+        # The lead confirms the stages: the second reviewer sees them once they may see the lead's.
+        stages={
+            area: item
+            for (area, name), item in stages.items()
+            if name == "final" and (layer != "second" or others)
+        },
         status=status if staff else {},
         status_counts={key: list(status.values()).count(key) for key in review.REVIEW_STATUSES},
         status_names=review.status_names(),
@@ -552,7 +575,9 @@ def add_comment(assessment_id: int):
             assessment, ref, form.get("element"), form.get("comment", ""), current_user
         ),
         lambda _result: _("Your comment is saved."),
-        url_for("assessments.ratings", assessment_id=assessment.id) + "#p-" + ref.replace(":", "-"),
+        url_for("assessments.ratings", assessment_id=assessment.id, open=ref)
+        + "#p-"
+        + ref.replace(":", "-"),
     )
 
 

@@ -135,3 +135,11 @@ def provision_labels(assessment: Assessment) -> dict[str, str]:
         for provision in model.provisions:
             labels[f"{model.id}:{provision.id}"] = provision_label(name, provision.article)
     return labels
+
+
+def final_scorecard(
+    assessment: Assessment, card: engine.Scorecard, ratings: dict, stages: dict
+) -> engine.Scorecard:
+    """Return ``card`` counted from the final ratings and stages (``ratings``: provision ref ->
+    rating; ``stages``: area id -> stage), where given."""
+    return engine.with_ratings(rules_for(assessment.questionnaire_version), card, ratings, stages)

@@ -11,7 +11,7 @@ rule that fired, as ``Reason`` codes that ``app.scoring.explain`` puts into word
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 #: The version of the rules below; a scorecard names it, so a finished assessment can say which
@@ -348,6 +348,36 @@ def score(rules: Rules, facts: Facts, targets: Mapping[str, int] | None = None) 
         for rule in rules.provisions
     }
     areas = {area.id: stage_of(area, facts) for area in rules.areas}
+    return _summarise(rules, provisions, areas, targets)
+
+
+def with_ratings(
+    rules: Rules,
+    card: Scorecard,
+    ratings: Mapping[str, str],
+    stages: Mapping[str, int] | None = None,
+    targets: Mapping[str, int] | None = None,
+) -> Scorecard:
+    """Return ``card`` with the reviewers' ratings (provision ref -> rating) and stages (area id
+    -> stage) in place of the derived ones, and its roll-ups, priority follow-up and gap
+    candidates counted from them: the final ratings' view. Reasons stay the derived ones."""
+    provisions = {
+        ref: replace(result, rating=ratings[ref]) if ref in ratings else result
+        for ref, result in card.provisions.items()
+    }
+    areas = {
+        area_id: replace(result, stage=stages[area_id]) if area_id in (stages or {}) else result
+        for area_id, result in card.areas.items()
+    }
+    return _summarise(rules, provisions, areas, targets)
+
+
+def _summarise(
+    rules: Rules,
+    provisions: dict[str, ProvisionResult],
+    areas: dict[str, AreaResult],
+    targets: Mapping[str, int] | None,
+) -> Scorecard:
     frameworks = {
         framework_id: rollup(
             [p for p in provisions.values() if p.framework_id == framework_id], rules

@@ -382,3 +382,73 @@ def test_a_cycle_can_ask_for_a_second_reviewer(app, client, world, loaded_librar
     with app.app_context():
         cycle = db.session.scalar(select(Cycle).where(Cycle.name == "2029 round"))
         assert cycle.second_review is True
+
+
+def test_a_saved_or_refused_rating_opens_its_provision_with_the_message(
+    app, client, world, assessments
+):
+    in_review(app, world, assessments)
+    sign_in(client, world.reviewer.email)
+    url = f"/assessments/{assessments.own}/ratings"
+    with app.app_context():
+        from app.scoring.assessments import scorecard
+
+        derived = scorecard(db.session.get(Assessment, assessments.own)).provisions["budapest:2"]
+    other = "PC" if derived.rating != "PC" else "LC"
+    refused = post_form(client, url, {"provision": "budapest:2", "rating": other})
+    assert refused.headers["Location"].endswith("?open=budapest:2#p-budapest-2")
+    page = client.get(refused.headers["Location"]).get_data(as_text=True)
+    opened = page[page.index('id="p-budapest-2"') :]
+    assert opened.startswith('id="p-budapest-2" open>')
+    assert "justify the override" in opened[: opened.index("</details>")]
+
+
+def test_the_published_page_counts_the_final_ratings(app, client, world, assessments):
+    in_review(app, world, assessments)
+    with app.app_context():
+        from app.scoring.assessments import scorecard
+
+        assessment = db.session.get(Assessment, assessments.own)
+        lead = person(world, "reviewer")
+        card = scorecard(assessment)
+        rate_everything(assessment, lead)
+        c_refs = [ref for ref, r in card.provisions.items() if r.rating == "C"]
+        review.rate(assessment, [(ref, "NC", "Not in force.") for ref in c_refs], lead)
+        recommend_everything(assessment, lead)
+        review.perform(assessment, "finalise", lead)
+        review.perform(assessment, "publish", person(world, "coordinator"))
+        db.session.commit()
+    sign_in(client, world.own.email)
+    page = client.get(f"/assessments/{assessments.own}/ratings").get_data(as_text=True)
+    assert "Final ratings" in page
+    budapest = page[page.index('id="f-budapest"') :]
+    counts = budapest[: budapest.index("</p>")]
+    # Every Budapest provision the answers rated C is finally NC: no C is counted.
+    assert 'rating-c">C</span> <span class="visually-hidden">Compliant</span> 0' in counts
+    assert "Priority follow-up" in page
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x07", "\x1b"])
+def test_control_characters_are_refused_in_every_review_text(app, world, assessments, character):
+    """PostgreSQL refuses NUL in text, and no reader can see the others: each text naming its
+    field is refused before anything is written."""
+    in_review(app, world, assessments)
+    with app.app_context():
+        assessment = db.session.get(Assessment, assessments.own)
+        lead = person(world, "reviewer")
+        bad = f"Read the law{character}again."
+        attempts = {
+            "justification": lambda: review.rate(assessment, [("budapest:2", "NA", bad)], lead),
+            "comment": lambda: review.comment(assessment, "budapest:2", None, bad, lead),
+            "items.0": lambda: review.request_clarification(assessment, [review.Item(bad)], lead),
+        }
+        for field, attempt in attempts.items():
+            with pytest.raises(Invalid) as invalid:
+                attempt()
+            assert invalid.value.field == field
+        with pytest.raises(Invalid) as invalid:
+            review.rate_stages(assessment, [("contact_point", 5, bad)], lead)
+        assert invalid.value.field == "justification"
+        assert (
+            review.current_ratings(assessment) == {} and review.comments(assessment, ["lead"]) == {}
+        )

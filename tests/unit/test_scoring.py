@@ -332,3 +332,20 @@ def test_every_reason_reads_as_words_in_each_language(app, language):
     assert "6(3)" in texts["reserved"]
     if language == "fr":
         assert texts["all_met"] != "Every applicable element is met by law in force."
+
+
+def test_the_final_ratings_are_counted_in_place_of_the_derived_ones():
+    """Roll-ups, priority follow-up and gap candidates of the final view count the reviewers'
+    ratings and stages; the reasons stay the derived ones."""
+    card = engine.score(RULES, facts_of(ALL_MET))
+    assert card.provisions["alpha:1"].rating == "C" and not card.triggers
+    final = engine.with_ratings(RULES, card, {"alpha:1": "PC"})
+    assert final.provisions["alpha:1"].rating == "PC"
+    assert final.provisions["alpha:1"].reason == card.provisions["alpha:1"].reason
+    assert (
+        final.frameworks["alpha"].counts["PC"] == 1 and final.frameworks["alpha"].counts["C"] == 0
+    )
+    assert final.clusters[("alpha", "substantive")].index == 33
+    assert [t.kind for t in final.triggers] == ["core", "threshold"]
+    assert [g.ref for g in final.gaps] == ["alpha:1"]
+    assert engine.with_ratings(RULES, card, {}) == card  # nothing given: the derived view
