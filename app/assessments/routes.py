@@ -505,9 +505,30 @@ def ratings(assessment_id: int):
         if layer is None and finals
         else card
     )
+    # Evidence beside each provision: the files attached in the sections its answers are in.
+    files_by_section: dict[str, list] = {}
+    for file in evidence.evidence_files(assessment):
+        section_of = current.runtime.section_of.get(file.question_id or "")
+        if section_of is not None:
+            files_by_section.setdefault(section_of.id, []).append(file)
+    area_files = {
+        area.id: [
+            file
+            for section_id in dict.fromkeys(
+                current.runtime.section_of[q].id
+                for indicator in area.indicators
+                for q in indicator.questions
+                if q in current.runtime.section_of
+            )
+            for file in files_by_section.get(section_id, [])
+        ]
+        for area in scoring.rules_for(assessment.questionnaire_version).areas
+    }
     return render_template(
         "assessments/ratings.html",
         totals=totals,
+        files_by_section=files_by_section,
+        area_files=area_files,
         opened=request.args.get("open"),
         # What changed since the country's previous finished cycle; the country compares with
         # its published results only.

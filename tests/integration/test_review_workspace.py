@@ -452,3 +452,42 @@ def test_control_characters_are_refused_in_every_review_text(app, world, assessm
         assert (
             review.current_ratings(assessment) == {} and review.comments(assessment, ["lead"]) == {}
         )
+
+
+def test_each_provision_links_its_answers_history_and_the_evidence_beside_them(
+    app, client, world, assessments
+):
+    from app.assessments import evidence
+    from tests.conftest import PDF
+
+    fill_required(app, assessments.own, world.own.id)
+    with app.app_context():
+        assessment = db.session.get(Assessment, assessments.own)
+        official = person(world, "own")
+        question = "cap.contact_point.maturity_evidence"
+        answer = answers.state(assessment).answers.get(question)
+        file = evidence.add_evidence(
+            assessment, PDF, "duty-roster.pdf", user=official, question_id=question,
+            version=answer.version if answer else None,
+        )  # fmt: skip
+        download = f"/assessments/{assessments.own}/evidence/{file.public_id}"
+        answers.submit(assessment, official)
+        review.perform(assessment, "start_review", person(world, "reviewer"))
+        db.session.commit()
+    sign_in(client, world.reviewer.email)
+    page = client.get(f"/assessments/{assessments.own}/ratings").get_data(as_text=True)
+
+    def details(ref):
+        part = page[page.index(f'id="p-{ref.replace(":", "-")}"') :]
+        return part[: part.index("</details>")]
+
+    assert f"/assessments/{assessments.own}/answers/sub.illegal_access.intent/history" in details(
+        "budapest:2"
+    )
+    # The file is shown beside the capability area whose indicators are in its section, and
+    # not beside provisions whose answers are elsewhere.
+    maturity = page[page.index('id="maturity"') : page.index('id="f-budapest"')]
+    contact_row = maturity[maturity.index("24/7 point of contact") :]
+    contact_row = contact_row[: contact_row.index("</tr>")]
+    assert download in contact_row and "duty-roster.pdf" in contact_row
+    assert download not in details("budapest:2")
