@@ -486,6 +486,7 @@ def _seed_2025(coordinator: User, chosen: list[Country], users: Mapping[str, Use
         for question_id, value in ANSWERS_2025[code].items():
             _write(current, official, question_id, value)
         _complete(assessment, official, 0)  # consistent with the realistic answers
+        _tick_checklists(assessment, official)
         answers.submit(assessment, official)
         review.assign_reviewers(assessment, REVIEWER, None, coordinator)
     cycles.close_cycle(cycle, coordinator)
@@ -592,6 +593,7 @@ def _submit_exampleland(assessment: Assessment, official: User) -> None:
         if answer.carried_over:
             _write(current, official, question_id, answer.value)
     _complete(assessment, official, variant=1)
+    _tick_checklists(assessment, official)
     answers.submit(assessment, official)
 
 
@@ -610,6 +612,32 @@ def _write(
     )
     if saved is not None:
         current.answers[question_id] = saved
+
+
+def _tick_checklists(assessment: Assessment, official: User) -> None:
+    """Tick on each maturity checklist the indicators the other answers show in place, as an
+    official who read the checklist would."""
+    from app.scoring.assessments import rules_for
+
+    current = answers.state(assessment)
+    questions = current.runtime.questions
+    ticked: dict[str, list[str]] = {}
+    for area in rules_for(assessment.questionnaire_version).areas:
+        for indicator in area.indicators:
+            lists = [q for q in indicator.questions if questions[q].type == "indicator_checklist"]
+            shown = all(
+                current.visible.get(q)
+                and questions[q].indicator_met(current.values.get(q), indicator.ref)
+                for q in indicator.questions
+                if q not in lists
+            )
+            for question_id in lists:
+                ticked.setdefault(question_id, [])
+                if shown:
+                    ticked[question_id].append(indicator.ref)
+    for question_id, refs in ticked.items():
+        if current.values.get(question_id) != refs and current.visible.get(question_id):
+            _write(current, official, question_id, refs)
 
 
 def _complete(assessment: Assessment, official: User, variant: int) -> None:
