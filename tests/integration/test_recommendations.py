@@ -117,7 +117,10 @@ def test_a_pc_or_nc_provision_needs_a_recommendation_before_finalising(
     with app.app_context():
         assert db.session.get(Assessment, assessments.own).status is AssessmentStatus.FINALISED
         event = db.session.scalar(
-            select(AuditEvent).where(AuditEvent.action == "assessment.recommendation_added")
+            select(AuditEvent)
+            .where(AuditEvent.action == "assessment.recommendation_added")
+            .order_by(AuditEvent.id)
+            .limit(1)
         )
         assert event.actor_id == world.reviewer.id and event.object_id == str(assessments.own)
         assert event.summary["provision"] == needing[0]
