@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, ForeignKey, String, Table
+from sqlalchemy import JSON, Column, Date, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime, utcnow
@@ -42,6 +42,9 @@ class Cycle(db.Model):
     carry_over: Mapped[bool] = mapped_column(default=True)
     #: Each assessment is rated by a second reviewer too, independently.
     second_review: Mapped[bool] = mapped_column(default=False, server_default="0")
+    #: The maturity stage each capability area should reach (area id -> stage 1..5); an area
+    #: finally below it becomes a capacity-building need when the review is finalised.
+    maturity_targets: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
