@@ -123,6 +123,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.api.routes import bp as api_bp
     from app.assessments.routes import bp as assessments_bp
     from app.auth.routes import bp as auth_bp
+    from app.capacity import bp as capacity_bp
+    from app.capacity import load_routes as load_capacity_routes
     from app.library.routes import bp as library_bp
     from app.main.routes import bp as main_bp
 
@@ -131,6 +133,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(library_bp, url_prefix="/library")
     app.register_blueprint(assessments_bp)
+    load_capacity_routes()
+    app.register_blueprint(capacity_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     from app.extensions import csrf
 

@@ -142,6 +142,54 @@ def can_see_other_layer(user: User, assessment: Assessment, own_layer_done: bool
     return is_lead_reviewer(user, assessment) and own_layer_done
 
 
+def can_manage_needs(user: User) -> bool:
+    """Coordinators and admins keep the needs register and the activities register, and match
+    needs with activities."""
+    return is_signed_in(user) and user.role in (Role.COORDINATOR, Role.ADMIN)
+
+
+def can_request_assistance(user: User, need: Any) -> bool:
+    """A country's officials ask for assistance on their country's needs and set their
+    priority."""
+    return (
+        is_signed_in(user)
+        and user.role is Role.OFFICIAL
+        and user.country_id is not None
+        and user.country_id == need.country_id
+    )
+
+
+def can_see_needs(user: User, country_id: int | None) -> bool:
+    """Coordinators, admins and reviewers see every country's needs; officials their own."""
+    if not is_signed_in(user):
+        return False
+    if user.role in (Role.COORDINATOR, Role.ADMIN, Role.REVIEWER):
+        return True
+    return user.role is Role.OFFICIAL and country_id is not None and user.country_id == country_id
+
+
+def can_read_directory(user: User) -> bool:
+    """The 24/7 directory and the industry contact list are never public: coordinators,
+    reviewers and the officials of participating countries read them."""
+    if not is_signed_in(user):
+        return False
+    if user.role in (Role.COORDINATOR, Role.ADMIN, Role.REVIEWER):
+        return True
+    return (
+        user.role is Role.OFFICIAL and user.country is not None and bool(user.country.participating)
+    )
+
+
+def can_keep_contact(user: User, country_id: int | None) -> bool:
+    """Coordinators keep every country's 24/7 contacts; officials keep their own country's (and
+    the liaison points of providers established in it)."""
+    if not is_signed_in(user):
+        return False
+    if user.role in (Role.COORDINATOR, Role.ADMIN):
+        return True
+    return user.role is Role.OFFICIAL and country_id is not None and user.country_id == country_id
+
+
 def can_see_ratings(user: User, assessment: Assessment) -> bool:
     """The assessment's reviewers and coordinators see its ratings as they are made; the
     country's officials once they are published."""
