@@ -3,6 +3,7 @@ over) and close. Services flush but never commit; status changes go through the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -40,14 +41,19 @@ def create_cycle(
     user: User,
     second_review: bool = False,
     past_deadline: bool = False,
+    maturity_targets: Mapping[str, int] | None = None,
 ) -> Cycle:
     """Prepare a cycle (status draft).
 
     :param past_deadline: accept a deadline already past (recording an earlier round, as the
         demo does); the pages never do.
-    :raises Invalid: when the name is taken, the deadline is past or no country participates.
+    :param maturity_targets: capability area id -> the stage (1 to 5) each country should reach;
+        an area finally below it becomes a capacity-building need.
+    :raises Invalid: when the name is taken, the deadline is past, no country participates or a
+        target is not a stage of an area of the version (``maturity_targets``).
     """
     _check(name, deadline, countries, past_deadline=past_deadline)
+    targets = _targets(version, maturity_targets)
     cycle = Cycle(
         name=name.strip(),
         questionnaire_version=version,
@@ -55,6 +61,7 @@ def create_cycle(
         countries=countries,
         carry_over=carry_over,
         second_review=second_review,
+        maturity_targets=targets,
         created_by=user,
     )
     db.session.add(cycle)
@@ -66,6 +73,25 @@ def create_cycle(
         after={"name": cycle.name, "deadline": deadline.isoformat(), "countries": len(countries)},
     )
     return cycle
+
+
+def _targets(version: QuestionnaireVersion, targets: Mapping[str, int] | None) -> dict[str, int]:
+    """Return the target stage of each capability area (0 or none: no target), or raise."""
+    from app.scoring.assessments import rules_for
+
+    areas = {area.id for area in rules_for(version).areas}
+    result = {}
+    for area, stage in (targets or {}).items():
+        if area not in areas:
+            raise Invalid(
+                _l("The questionnaire version has no capability area “%(area)s”.", area=area),
+                field="maturity_targets",
+            )
+        if isinstance(stage, bool) or not isinstance(stage, int) or not 0 <= stage <= 5:
+            raise Invalid(_l("Choose a target stage from 0 (none) to 5."), field="maturity_targets")
+        if stage:
+            result[area] = stage
+    return result
 
 
 def _check(
@@ -92,6 +118,7 @@ def update_cycle(
     carry_over: bool,
     user: User,
     second_review: bool = False,
+    maturity_targets: Mapping[str, int] | None = None,
 ) -> Cycle:
     """Change a cycle still in preparation; return it.
 
@@ -101,6 +128,7 @@ def update_cycle(
     if cycle.status is not CycleStatus.DRAFT:
         raise Refused(_l("Only a cycle in preparation can be changed."))
     _check(name, deadline, countries, past_deadline=False, cycle=cycle)
+    targets = _targets(version, maturity_targets)
     before = _summary(cycle)
     cycle.name = name.strip()
     cycle.questionnaire_version = version
@@ -108,6 +136,7 @@ def update_cycle(
     cycle.countries = countries
     cycle.carry_over = carry_over
     cycle.second_review = second_review
+    cycle.maturity_targets = targets
     after = _summary(cycle)
     if before != after:
         audit.record("cycle.updated", actor=user, obj=cycle, before=before, after=after)
@@ -133,6 +162,7 @@ def _summary(cycle: Cycle) -> dict:
         "countries": sorted(country.code for country in cycle.countries),
         "carry_over": cycle.carry_over,
         "second_review": cycle.second_review,
+        "maturity_targets": dict(sorted((cycle.maturity_targets or {}).items())),
     }
 
 

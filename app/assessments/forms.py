@@ -1,11 +1,14 @@
 """Forms of the cycle pages and the workbook upload."""
 
+from __future__ import annotations
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -54,6 +57,37 @@ class CycleForm(FlaskForm):
             "reviewer or a coordinator settles the final rating, and their agreement is measured."
         ),
     )
+
+    #: The capability areas offered a target stage: (area id, field name), set by ``with_areas``.
+    target_fields: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def with_areas(cls, areas) -> type[CycleForm]:
+        """Return the form with a target maturity stage (0 = none, 1 to 5) for each capability
+        area ``(id, title)``: an area finally below its target becomes a capacity-building need
+        when a review is finalised."""
+        from app.core.labels import MATURITY_STAGE_LABELS
+
+        choices = [SelectChoice("0", _l("No target"))] + [
+            SelectChoice(str(stage), f"{stage} — {label}")
+            for stage, label in MATURITY_STAGE_LABELS.items()
+        ]
+        fields = {
+            f"target_{index}": SelectField(title, choices=choices, default="0")
+            for index, (_area, title) in enumerate(areas)
+        }
+        names = tuple((area, f"target_{index}") for index, (area, _title) in enumerate(areas))
+        return type(cls.__name__, (cls,), {**fields, "target_fields": names})
+
+    def maturity_targets(self) -> dict[str, int]:
+        """Return the target stage chosen for each area (areas without a target left out)."""
+        chosen = {area: int(getattr(self, name).data or 0) for area, name in self.target_fields}
+        return {area: stage for area, stage in chosen.items() if stage > 0}
+
+    def show_targets(self, targets: dict[str, int]) -> None:
+        """Fill the target selects with a cycle's targets."""
+        for area, name in self.target_fields:
+            getattr(self, name).data = str(targets.get(area, 0))
 
 
 class WorkbookUploadForm(FlaskForm):

@@ -129,6 +129,9 @@ def perform(assessment: Assessment, action: str, user: User, reason: str | None 
     )  # fmt: skip
     if action == "finalise":  # the finished review keeps the rules it was rated under
         assessment.rules_version = details["rules_version"]
+        from app.capacity import needs  # its gaps become capacity-building needs
+
+        needs.create_from_review(assessment, user)
 
 
 @dataclass(frozen=True)
