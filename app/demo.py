@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.assessments import answers, cycles, evidence, recommendations, review
+from app.capacity import demo_needs
 from app.core.permissions import Role
 from app.extensions import db
 from app.frameworks import store
@@ -352,6 +353,11 @@ def seed_rounds(users: Mapping[str, User], countries: Mapping[str, Country]) -> 
     if _cycle(ROUND_2027) is None:
         _seed_2027(coordinator, chosen, users)
         created.append(ROUND_2027)
+    from app.capacity import demo_activities, demo_directory
+
+    demo_needs.seed(users, coordinator)  # assistance requested on the 2025 needs
+    created += demo_activities.seed(users, coordinator)
+    created += demo_directory.seed(users, coordinator, date.today())
     return created
 
 
@@ -478,6 +484,7 @@ def _seed_2025(coordinator: User, chosen: list[Country], users: Mapping[str, Use
         carry_over=False,
         user=coordinator,
         past_deadline=True,  # a round of the past, recorded as it went
+        maturity_targets=demo_needs.TARGETS_2025,
     )
     for assessment in cycles.open_cycle(cycle, coordinator):
         code = assessment.country.code
@@ -543,7 +550,11 @@ def _seed_2027(coordinator: User, chosen: list[Country], users: Mapping[str, Use
     ref, rating, why = OVERRIDDEN_2027
     if card.provisions[ref].rating == rating:  # the answers changed: override the other way
         rating = "LC" if rating != "LC" else "PC"
-    review.rate(exampleland, [(ref, rating, why)], reviewer, card=card)
+    # Expedited preservation, PC in 2025, is in law now (the legislative advice of 2026 helped):
+    # the reviewer accepts the better derived rating, and overrides another one.
+    improved = card.provisions[ACCEPTED_2027].rating
+    review.rate(exampleland, [(ACCEPTED_2027, improved, None), (ref, rating, why)], reviewer,
+                card=card)  # fmt: skip
     review.comment(exampleland, ref, None, EXAMPLELAND_COMMENT, reviewer)
 
 
@@ -552,14 +563,16 @@ EXAMPLELAND_REPLY = (
     "A test call and an e-mail on 14 January 2027 through the Art. 35 network: the duty "
     "officer answered the call at once and confirmed the e-mail within 40 minutes."
 )
+#: The 2027 provision whose 2025 need the demo's delivered activity answered.
+ACCEPTED_2027 = "budapest:16"
 #: The 2027 override: (provision, rating, justification).
 OVERRIDDEN_2027 = (
-    "budapest:16",
-    "PC",
-    "The preservation order lapses after 30 days and cannot be renewed, so the 90-day period "
-    "the article requires is not met in practice, whatever the answers say of the law.",
+    "budapest:17",
+    "LC",
+    "Traffic data can be preserved quickly only when the provider is domestic: the answers "
+    "show the power, but requests to the foreign providers in the chain still take weeks.",
 )
-EXAMPLELAND_COMMENT = "Check the 2026 circular on renewals before finalising."
+EXAMPLELAND_COMMENT = "Ask for the 2026 figures on preservation requests to foreign providers."
 
 
 def _fill_demoland(assessment: Assessment, users: Mapping[str, User]) -> None:
@@ -624,7 +637,7 @@ def _tick_checklists(assessment: Assessment, official: User) -> None:
     ticked: dict[str, list[str]] = {}
     for area in rules_for(assessment.questionnaire_version).areas:
         for indicator in area.indicators:
-            lists = [q for q in indicator.questions if questions[q].type == "indicator_checklist"]
+            lists = [q for q in indicator.questions if questions[q].ticking(None, []) is not None]
             shown = all(
                 current.visible.get(q)
                 and questions[q].indicator_met(current.values.get(q), indicator.ref)
@@ -636,8 +649,9 @@ def _tick_checklists(assessment: Assessment, official: User) -> None:
                 if shown:
                     ticked[question_id].append(indicator.ref)
     for question_id, refs in ticked.items():
-        if current.values.get(question_id) != refs and current.visible.get(question_id):
-            _write(current, official, question_id, refs)
+        value = questions[question_id].ticking(current.values.get(question_id), refs)
+        if current.values.get(question_id) != value and current.visible.get(question_id):
+            _write(current, official, question_id, value)
 
 
 def _complete(assessment: Assessment, official: User, variant: int) -> None:

@@ -521,6 +521,9 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            **_activity_paths(),
+            **_contact_paths(),
+            **_need_paths(),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -1088,6 +1091,586 @@ def document() -> dict[str, Any]:
                     },
                     "required": ["id", "filename", "content_type", "size"],
                 },
+                **_activity_schemas(),
+                **_contact_schemas(),
+                **_need_schemas(),
             },
+        },
+    }
+
+
+# --- Capacity-building activities ----------------------------------------------------------------
+
+ACTIVITY_FORMATS = [
+    "course",
+    "mentoring",
+    "legislative_advice",
+    "equipment",
+    "study_visit",
+    "exercise",
+]
+ACTIVITY_AUDIENCES = [
+    "judges",
+    "prosecutors",
+    "police",
+    "contact_point_staff",
+    "central_authority",
+    "cert",
+]
+ACTIVITY_STATUSES = ["planned", "in_delivery", "delivered", "cancelled"]
+NEED_STATUSES = [
+    "identified",
+    "requested",
+    "matched",
+    "in_delivery",
+    "delivered",
+    "closed",
+    "declined",
+]
+
+
+def _activity_paths() -> dict[str, Any]:
+    """The activities register's operations."""
+    query = [
+        {"name": name, "in": "query", "required": False, "schema": schema, "description": text}
+        for name, schema, text in (
+            ("country", {"type": "string"}, "A beneficiary country's ISO 3166 alpha-3 code."),
+            ("donor", {"type": "string"}, "The donor, exactly as registered."),
+            ("format", {"enum": ACTIVITY_FORMATS}, "The activity's format."),
+            ("status", {"enum": ACTIVITY_STATUSES}, "The activity's status."),
+            ("year", {"type": "integer"}, "Activities taking place (in part) that year."),
+        )
+    ]
+    return {
+        "/activities": {
+            "get": {
+                "operationId": "listActivities",
+                "summary": "The capacity-building activities you may see",
+                "description": (
+                    "Coordinators, admins and reviewers see every activity; officials those "
+                    "whose beneficiaries include their country, with their country's needs only. "
+                    "Filters that do not fit are ignored."
+                ),
+                "parameters": query,
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "activities": {"type": "array", "items": _ref("Activity")}
+                            },
+                            "required": ["activities"],
+                        },
+                        "The activities, the latest start first.",
+                    ),
+                    "401": _error("No valid token."),
+                },
+            },
+            "post": {
+                "operationId": "createActivity",
+                "summary": "Add an activity to the register (coordinators)",
+                "requestBody": _body("ActivityInput"),
+                "responses": {
+                    "201": _json(_ref("Activity"), "Added, planned."),
+                    "401": _error("No valid token."),
+                    "403": _error("Only coordinators keep the register."),
+                    "422": _error(
+                        "error.field names the first value that does not fit: body, title, "
+                        "provider, donor, starts_on, ends_on (dates out of order), format, "
+                        "location (neither a place nor online), online, countries (none, or "
+                        "an unknown code), institutions, audiences, participants_women or "
+                        "participants_men (not a whole number, or negative), addresses or "
+                        "outputs. Nothing is saved."
+                    ),
+                },
+            },
+        },
+        "/activities/{activity_id}/needs": {
+            "post": {
+                "operationId": "linkActivityNeed",
+                "summary": "Match a need with an activity (coordinators)",
+                "description": (
+                    "The need must be a beneficiary country's, neither closed nor declined. An "
+                    "identified or requested need becomes matched, and follows the activity "
+                    "when it is already in delivery or delivered."
+                ),
+                "parameters": [
+                    {
+                        "name": "activity_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer", "minimum": 1},
+                    }
+                ],
+                "requestBody": _body("ActivityNeedInput"),
+                "responses": {
+                    "200": _json(_ref("Activity"), "Matched; the activity with its needs."),
+                    "401": _error("No valid token."),
+                    "403": _error("Only coordinators match needs with activities."),
+                    "404": _error("No such activity, or not yours to see."),
+                    "409": _json(_ref("Refusal"), "The activity is cancelled."),
+                    "422": _error(
+                        "error.field is body or need: no such need, another country's need, a "
+                        "need closed or declined, or one matched with the activity already. "
+                        "Nothing is saved."
+                    ),
+                },
+            }
+        },
+    }
+
+
+def _activity_schemas() -> dict[str, Any]:
+    """The activities register's schemas."""
+    text_or_null = {"type": ["string", "null"]}
+    count = {"type": ["integer", "null"], "minimum": 0}
+    return {
+        "Activity": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "title": {"type": "string"},
+                "provider": {"type": "string"},
+                "donor": text_or_null,
+                "starts_on": {"type": "string", "format": "date"},
+                "ends_on": {"type": "string", "format": "date"},
+                "format": {"enum": ACTIVITY_FORMATS},
+                "location": text_or_null,
+                "online": {"type": "boolean"},
+                "countries": {"type": "array", "items": {"type": "string"}},
+                "institutions": text_or_null,
+                "audiences": {"type": "array", "items": {"enum": ACTIVITY_AUDIENCES}},
+                "participants": {
+                    "type": "object",
+                    "properties": {"women": count, "men": count},
+                },
+                "addresses": {"type": "array", "items": {"type": "string"}},
+                "outputs": text_or_null,
+                "status": {"enum": ACTIVITY_STATUSES},
+                "version": {"type": "integer"},
+                "needs": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "country": {"type": "string"},
+                            "kind": {"enum": ["provision", "area"]},
+                            "ref": {"type": "string"},
+                            "found": {"type": "string"},
+                            "status": {"enum": NEED_STATUSES},
+                        },
+                    },
+                },
+            },
+            "required": ["id", "title", "provider", "starts_on", "ends_on", "format", "status"],
+        },
+        "ActivityInput": {
+            "type": "object",
+            "properties": {
+                "title": {"type": "string", "minLength": 1, "maxLength": 300},
+                "provider": {"type": "string", "minLength": 1, "maxLength": 200},
+                "donor": {"type": ["string", "null"], "maxLength": 200},
+                "starts_on": {"type": "string", "format": "date"},
+                "ends_on": {"type": "string", "format": "date"},
+                "format": {"enum": ACTIVITY_FORMATS},
+                "location": {"type": ["string", "null"], "maxLength": 200},
+                "online": {"type": "boolean"},
+                "countries": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                "institutions": {"type": ["string", "null"], "maxLength": 5000},
+                "audiences": {"type": "array", "items": {"enum": ACTIVITY_AUDIENCES}},
+                "participants_women": count,
+                "participants_men": count,
+                "addresses": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "Provision refs (budapest:16) and capability area ids.",
+                },
+                "outputs": {"type": ["string", "null"], "maxLength": 5000},
+            },
+            "required": ["title", "provider", "starts_on", "ends_on", "format", "countries"],
+        },
+        "ActivityNeedInput": {
+            "type": "object",
+            "properties": {"need": {"type": "integer", "minimum": 1}},
+            "required": ["need"],
+        },
+    }
+
+
+# --- 24/7 directory ------------------------------------------------------------------------------
+
+CONTACT_ID = {
+    "name": "contact_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1},
+}
+VERIFICATION_METHODS = ["call", "email", "secure_channel", "in_person"]
+TEST_CHANNELS = ["phone", "email", "secure_channel"]
+TEST_OUTCOMES = ["reached", "reached_late", "not_reached"]
+UNIT_TYPES = ["police", "prosecution", "ministry", "cert", "other"]
+STRING_OR_NULL = {"type": ["string", "null"]}
+
+
+def _contact_paths() -> dict[str, Any]:
+    """The 24/7 directory's operations."""
+    who = (
+        "The country's officials and coordinators. 404: no such contact, one you may not see, "
+        "or (an official) another country's; 403: you read the directory but keep no contact "
+        "of that country (reviewers)."
+    )
+    return {
+        "/contacts": {
+            "get": {
+                "operationId": "listContacts",
+                "summary": "The 24/7 directory",
+                "description": (
+                    "Every country's 24/7 points of contact in the networks in use, with their "
+                    "last verification and whether it is overdue. Coordinators, reviewers and "
+                    "the officials of participating countries; never public."
+                ),
+                "parameters": [
+                    {
+                        "name": name,
+                        "in": "query",
+                        "required": False,
+                        "schema": schema,
+                        "description": text,
+                    }
+                    for name, schema, text in (
+                        ("network", {"type": "string"}, "A network's key, e.g. budapest_35."),
+                        ("country", {"type": "string"}, "A country's ISO 3166 alpha-3 code."),
+                        ("overdue", {"enum": ["true", "false"]}, "Only those (not) overdue."),
+                    )
+                ],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {"contacts": {"type": "array", "items": _ref("Contact")}},
+                            "required": ["contacts"],
+                        },
+                        "The contacts, by country code and network.",
+                    ),
+                    "401": _error("No valid token."),
+                    "403": _error("Not for your role, or your country does not participate."),
+                    "422": _error("error.field is network, country or overdue."),
+                },
+            }
+        },
+        "/contacts/{contact_id}/verification": {
+            "post": {
+                "operationId": "verifyContact",
+                "summary": "Record a contact's verification",
+                "description": who,
+                "parameters": [CONTACT_ID],
+                "requestBody": _body("ContactVerificationInput"),
+                "responses": {
+                    "200": _json(_ref("Contact"), "Recorded; the contact as it is now."),
+                    "401": _error("No valid token."),
+                    "403": _error("You do not keep this country's contacts."),
+                    "404": _error("No such contact, or not yours to see or keep."),
+                    "422": _error(
+                        "error.field is body, on (not a date, in the future, before 2000) or how."
+                    ),
+                },
+            }
+        },
+        "/contacts/{contact_id}/tests": {
+            "post": {
+                "operationId": "recordContactTest",
+                "summary": "Log a reachability test of a contact",
+                "description": who,
+                "parameters": [CONTACT_ID],
+                "requestBody": _body("ContactTestInput"),
+                "responses": {
+                    "201": _json(_ref("ContactTest"), "Logged."),
+                    "401": _error("No valid token."),
+                    "403": _error("You do not keep this country's contacts."),
+                    "404": _error("No such contact, or not yours to see or keep."),
+                    "422": _error(
+                        "error.field is body, on, channel, outcome, response_minutes (not a "
+                        "whole number of minutes, missing for a reply, given when not reached) "
+                        "or notes."
+                    ),
+                },
+            }
+        },
+    }
+
+
+def _contact_schemas() -> dict[str, Any]:
+    """The 24/7 directory's schemas."""
+    return {
+        "Contact": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "country": {
+                    "type": "object",
+                    "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
+                    "required": ["code", "name"],
+                },
+                "network": {
+                    "type": "object",
+                    "properties": {"key": {"type": "string"}, "name": {"type": "string"}},
+                    "required": ["key", "name"],
+                },
+                "unit": {"type": "string"},
+                "unit_type": {"enum": UNIT_TYPES},
+                "phone": {**STRING_OR_NULL, "description": "E.164, e.g. +33123456789."},
+                "email": STRING_OR_NULL,
+                "secure_channel": STRING_OR_NULL,
+                "languages": STRING_OR_NULL,
+                "can_preserve": {"type": "boolean"},
+                "can_disclose_in_emergency": {"type": "boolean"},
+                "mla_authority": STRING_OR_NULL,
+                "verification": {
+                    "type": "object",
+                    "properties": {
+                        "on": {"type": ["string", "null"], "format": "date"},
+                        "how": {"enum": [*VERIFICATION_METHODS, None]},
+                        "by": STRING_OR_NULL,
+                        "due": {"type": ["string", "null"], "format": "date"},
+                        "overdue": {"type": "boolean"},
+                        "interval_months": {"type": "integer"},
+                    },
+                    "required": ["on", "how", "due", "overdue", "interval_months"],
+                },
+                "version": {"type": "integer"},
+            },
+            "required": ["id", "country", "network", "unit", "phone", "email", "verification"],
+        },
+        "ContactVerificationInput": {
+            "type": "object",
+            "properties": {
+                "on": {"type": "string", "format": "date"},
+                "how": {"enum": VERIFICATION_METHODS},
+            },
+            "required": ["on", "how"],
+        },
+        "ContactTestInput": {
+            "type": "object",
+            "properties": {
+                "on": {"type": "string", "format": "date"},
+                "channel": {"enum": TEST_CHANNELS},
+                "outcome": {"enum": TEST_OUTCOMES},
+                "response_minutes": {"type": ["integer", "null"], "minimum": 0},
+                "notes": {"type": ["string", "null"], "maxLength": 2000},
+            },
+            "required": ["on", "channel", "outcome"],
+        },
+        "ContactTest": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "contact": {"type": "integer"},
+                "on": {"type": "string", "format": "date"},
+                "channel": {"enum": TEST_CHANNELS},
+                "outcome": {"enum": TEST_OUTCOMES},
+                "response_minutes": {"type": ["integer", "null"]},
+                "notes": STRING_OR_NULL,
+                "recorded_by": {"type": "string"},
+            },
+            "required": ["id", "contact", "on", "channel", "outcome", "response_minutes"],
+        },
+    }
+
+
+# --- Capacity-building needs ---------------------------------------------------------------------
+
+
+#: The statuses of a need (``app.models.NeedStatus``).
+NEED_STATES_API = [
+    "identified",
+    "requested",
+    "matched",
+    "in_delivery",
+    "delivered",
+    "closed",
+    "declined",
+]
+
+
+def _need_paths() -> dict[str, Any]:
+    """The needs' operations: the register and the changes to one need."""
+    from app.capacity.needs import ASSISTANCE_TYPES, KINDS
+
+    query = [
+        {"name": name, "in": "query", "required": False, "schema": schema, "description": text}
+        for name, schema, text in (
+            ("type", {"enum": list(ASSISTANCE_TYPES)}, "Assistance suggested or requested."),
+            ("region", {"type": "string"}, "The country's UN M49 region code (150: Europe)."),
+            ("framework", {"type": "string"}, "A framework id: its provisions' needs."),
+            ("provision", {"type": "string"}, "A provision ref (budapest:16) or an area id."),
+            ("priority", {"type": "integer", "minimum": 1, "maximum": 5}, "The priority."),
+            ("status", {"enum": [*NEED_STATES_API, "open"]}, "open: every status still to meet."),
+            ("country", {"type": "string"}, "The country's ISO 3166 alpha-3 code."),
+            ("kind", {"enum": list(KINDS)}, "Provisions or maturity areas."),
+            ("cycle", {"type": "integer"}, "The cycle whose review found them."),
+            ("page", {"type": "integer", "minimum": 1}, "50 needs a page, newest first."),
+        )
+    ]
+    return {
+        "/needs": {
+            "get": {
+                "operationId": "listNeeds",
+                "summary": "The capacity-building needs you may see",
+                "description": (
+                    "Coordinators, admins and reviewers see every country's needs; officials "
+                    "their own country's once the review that found them is published. The "
+                    "counts are those of the whole filtered set."
+                ),
+                "parameters": query,
+                "responses": {
+                    "200": _json(_ref("NeedList"), "One page of needs, with the counts."),
+                    "401": _error("No valid token."),
+                    "422": _error("error.field names the filter that does not fit."),
+                },
+            }
+        },
+        "/needs/{need_id}": {
+            "patch": {
+                "operationId": "updateNeed",
+                "summary": "Change a need: priority, requested assistance or status",
+                "description": (
+                    "The country's officials set the priority (with the version they started "
+                    "from), add a request for assistance (an identified need becomes "
+                    "requested) and decline with a reason; coordinators close (with a "
+                    "reason), decline and re-open."
+                ),
+                "parameters": [
+                    {
+                        "name": "need_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer", "minimum": 1},
+                    }
+                ],
+                "requestBody": _body("NeedUpdate"),
+                "responses": {
+                    "200": _json(_ref("Need"), "Changed."),
+                    "401": _error("No valid token."),
+                    "403": _error("Not the country's official nor a coordinator."),
+                    "404": _error("No such need, or not yours to see (another country's)."),
+                    "409": _json(
+                        _ref("Refusal"),
+                        "A stale version (error.field is version), or the status does not "
+                        "allow the action.",
+                    ),
+                    "422": _error(
+                        "error.field names the field: body, priority, version, action, reason, "
+                        "assistance, assistance.type, assistance.target_institution, "
+                        "assistance.priority or assistance.description."
+                    ),
+                },
+            }
+        },
+    }
+
+
+def _need_schemas() -> dict[str, Any]:
+    """The needs' schemas."""
+    from app.capacity.needs import ASSISTANCE_TYPES, REQUEST_TYPES
+
+    named = {
+        "type": "object",
+        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+        "required": ["id", "name"],
+    }
+    request = {
+        "type": "object",
+        "properties": {
+            "type": {"enum": list(REQUEST_TYPES)},
+            "target_institution": {"type": "string", "minLength": 1, "maxLength": 200},
+            "priority": {"type": "integer", "minimum": 1, "maximum": 5},
+            "description": {"type": "string", "minLength": 1, "maxLength": 5000},
+        },
+        "required": ["type", "target_institution", "priority", "description"],
+    }
+    return {
+        "Need": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "country": {
+                    "type": "object",
+                    "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
+                },
+                "cycle": named,
+                "assessment": {"type": "integer"},
+                "kind": {"enum": ["provision", "area"]},
+                "ref": {"type": "string", "examples": ["budapest:16", "contact_point"]},
+                "found": {
+                    "type": "string",
+                    "description": "The final rating (PC, NC) or the stage reached (0-5).",
+                },
+                "target_stage": {"type": ["integer", "null"]},
+                "assistance": {
+                    "type": "array",
+                    "items": {"enum": list(ASSISTANCE_TYPES)},
+                    "description": "The assistance the framework file suggests.",
+                },
+                "recommendation": {"type": ["string", "null"]},
+                "status": {"enum": NEED_STATES_API},
+                "priority": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
+                "declined_reason": {"type": ["string", "null"]},
+                "closed_reason": {
+                    "type": ["string", "null"],
+                    "description": "improved: a later review rated it better.",
+                },
+                "version": {"type": "integer"},
+                "created_at": {"type": "string", "format": "date-time"},
+                "updated_at": {"type": "string", "format": "date-time"},
+                "requests": {
+                    "type": "array",
+                    "items": {
+                        "allOf": [
+                            request,
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "id": {"type": "integer"},
+                                    "created_at": {"type": "string", "format": "date-time"},
+                                    "created_by": {"type": ["string", "null"]},
+                                },
+                            },
+                        ]
+                    },
+                },
+            },
+            "required": ["id", "country", "kind", "ref", "found", "status", "version"],
+        },
+        "NeedList": {
+            "type": "object",
+            "properties": {
+                "needs": {"type": "array", "items": _ref("Need")},
+                "page": {"type": "integer"},
+                "pages": {"type": "integer"},
+                "total": {"type": "integer"},
+                "counts": {
+                    "type": "object",
+                    "properties": {
+                        "status": {"type": "object", "additionalProperties": {"type": "integer"}},
+                        "type": {"type": "object", "additionalProperties": {"type": "integer"}},
+                    },
+                },
+            },
+            "required": ["needs", "page", "pages", "total", "counts"],
+        },
+        "NeedUpdate": {
+            "type": "object",
+            "properties": {
+                "priority": {"type": "integer", "minimum": 1, "maximum": 5},
+                "version": {
+                    "type": "integer",
+                    "description": "The need's version you started from (with priority).",
+                },
+                "assistance": request,
+                "action": {"enum": ["close", "decline", "reopen"]},
+                "reason": {"type": "string", "maxLength": 5000},
+            },
+            "additionalProperties": False,
         },
     }

@@ -735,3 +735,355 @@ def set_maturity_stage(assessment_id: int, area: str):
         justification=stored.justification,
         rated_at=_iso(stored.rated_at),
     )
+
+
+# --- Capacity-building activities ----------------------------------------------------------------
+
+
+def _activity_json(activity, needs) -> dict:
+    """An activity of the register, with the needs matched with it that the caller may see."""
+    return {
+        "id": activity.id,
+        "title": activity.title,
+        "provider": activity.provider,
+        "donor": activity.donor,
+        "starts_on": activity.starts_on.isoformat(),
+        "ends_on": activity.ends_on.isoformat(),
+        "format": activity.format,
+        "location": activity.location,
+        "online": activity.online,
+        "countries": [country.code for country in activity.countries],
+        "institutions": activity.institutions,
+        "audiences": list(activity.audiences or []),
+        "participants": {"women": activity.participants_women, "men": activity.participants_men},
+        "addresses": list(activity.addresses or []),
+        "outputs": activity.outputs,
+        "status": activity.status.value,
+        "version": activity.version,
+        "needs": [
+            {
+                "id": need.id,
+                "country": need.country.code,
+                "kind": need.kind,
+                "ref": need.ref,
+                "found": need.found,
+                "status": need.status.value,
+            }
+            for need in needs
+        ],
+    }
+
+
+def _api_activity(activity_id: int):
+    from app.capacity import activities
+
+    try:
+        return activities.find(activity_id, g.api_user)
+    except ServiceError:
+        raise ApiError(404, _l("There is no such activity.")) from None
+
+
+@bp.get("/activities")
+@tokens.token_required
+def list_activities():
+    """The activities the caller may see, filtered like the register's page (country, donor,
+    format, status, year)."""
+    from app.capacity import activities
+
+    rows = activities.register(g.api_user, activities.Filters.from_args(request.args))
+    matched = activities.links(rows, g.api_user)
+    return jsonify(activities=[_activity_json(a, matched[a.id]) for a in rows])
+
+
+@bp.post("/activities")
+@tokens.token_required
+def create_activity():
+    """Add an activity to the register (coordinators); 422 names the first field that does not
+    fit."""
+    from app.capacity import activities
+    from app.core.permissions import can_manage_needs
+
+    if not can_manage_needs(g.api_user):
+        raise ApiError(403, _l("Only coordinators keep the register of activities."))
+    created = activities.create_activity(_json_body(), g.api_user)
+    db.session.commit()
+    return jsonify(_activity_json(created, [])), 201
+
+
+@bp.post("/activities/<int:activity_id>/needs")
+@tokens.token_required
+def link_activity_need(activity_id: int):
+    """Match a need of one of the activity's beneficiary countries with it (coordinators)."""
+    from app.capacity import activities
+    from app.core.permissions import can_manage_needs
+
+    activity = _api_activity(activity_id)
+    if not can_manage_needs(g.api_user):
+        raise ApiError(403, _l("Only coordinators match needs with activities."))
+    data = _json_body()
+    if "need" not in data:
+        raise ApiError(422, _l("Give the need's id."), "need")
+    activities.link_need(activity, data["need"], g.api_user)
+    db.session.commit()
+    return jsonify(_activity_json(activity, activities.linked_needs(activity, g.api_user)))
+
+
+# --- 24/7 directory ------------------------------------------------------------------------------
+
+
+def _contact_json(contact, on) -> dict:
+    """A 24/7 contact with its verification and whether it is overdue on ``on``."""
+    from app.capacity import directory
+
+    due = directory.due_on(contact)
+    return {
+        "id": contact.id,
+        "country": {"code": contact.country.code, "name": contact.country.name},
+        "network": {"key": contact.network.key, "name": contact.network.name},
+        "unit": contact.unit,
+        "unit_type": contact.unit_type,
+        "phone": contact.phone or None,
+        "email": contact.email or None,
+        "secure_channel": contact.secure_channel,
+        "languages": contact.languages,
+        "can_preserve": contact.can_preserve,
+        "can_disclose_in_emergency": contact.can_disclose_in_emergency,
+        "mla_authority": contact.mla_authority,
+        "verification": {
+            "on": _iso(contact.verified_on),
+            "how": contact.verified_how,
+            "by": contact.verified_by.display_name if contact.verified_by else None,
+            "due": _iso(due),
+            "overdue": directory.overdue(contact, on),
+            "interval_months": contact.network.interval_months,
+        },
+        "version": contact.version,
+    }
+
+
+def _api_contact(contact_id: int):
+    """The contact, or 404 for one that is not there or that the caller may not see."""
+    from app.core.permissions import can_read_directory
+    from app.models import Contact
+
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or not can_read_directory(g.api_user):
+        raise ApiError(404, _l("There is no such contact."))
+    return contact
+
+
+def _api_contact_keeper(contact) -> None:
+    """404 for another country's officials, 403 for other readers who may not write."""
+    from app.capacity import directory
+    from app.core.permissions import Role
+
+    if not directory.may_keep(g.api_user, contact.country):
+        if g.api_user.role is Role.OFFICIAL:
+            raise ApiError(404, _l("There is no such contact."))
+        raise ApiError(403, _l("Only coordinators and the country's officials keep its contacts."))
+
+
+@bp.get("/contacts")
+@tokens.token_required
+def list_contacts():
+    """The 24/7 directory (coordinators, reviewers, officials of participating countries),
+    filtered by network key, country code and ``overdue`` (true or false)."""
+    from app.capacity import directory
+    from app.core.permissions import can_read_directory
+    from app.models import Country
+
+    if not can_read_directory(g.api_user):
+        raise ApiError(
+            403,
+            _l(
+                "The directory is for coordinators, reviewers and the officials "
+                "of participating countries."
+            ),
+        )
+    network = country = None
+    if request.args.get("network"):
+        network = directory.network_by_key(request.args["network"])
+        if network is None:
+            raise ApiError(422, _l("No such network."), "network")
+    code = request.args.get("country")
+    if code:
+        country = db.session.scalar(db.select(Country).where(Country.code == code.upper()))
+        if country is None:
+            raise ApiError(422, _l("No such country code."), "country")
+    overdue = request.args.get("overdue")
+    if overdue not in (None, "true", "false"):
+        raise ApiError(422, _l("overdue is true or false."), "overdue")
+    on = directory.today()
+    found = directory.list_contacts(network=network, country=country, on=on)
+    if overdue is not None:
+        found = [c for c in found if directory.overdue(c, on) == (overdue == "true")]
+    db.session.commit()  # the standard networks, on first use
+    return jsonify(contacts=[_contact_json(contact, on) for contact in found])
+
+
+@bp.post("/contacts/<int:contact_id>/verification")
+@tokens.token_required
+def verify_contact(contact_id: int):
+    """Record a contact's verification: {"on": "YYYY-MM-DD", "how": call | email |
+    secure_channel | in_person} (the country's officials, coordinators)."""
+    from app.capacity import directory
+
+    contact = _api_contact(contact_id)
+    _api_contact_keeper(contact)
+    data = _json_body()
+    directory.verify(contact, data.get("on"), data.get("how"), g.api_user)
+    db.session.commit()
+    return jsonify(_contact_json(contact, directory.today()))
+
+
+@bp.post("/contacts/<int:contact_id>/tests")
+@tokens.token_required
+def record_contact_test(contact_id: int):
+    """Log a reachability test: {"on", "channel", "outcome", "response_minutes", "notes"}."""
+    from app.capacity import directory
+
+    contact = _api_contact(contact_id)
+    _api_contact_keeper(contact)
+    data = _json_body()
+    test = directory.record_test(
+        contact,
+        data.get("on"),
+        data.get("channel"),
+        data.get("response_minutes"),
+        data.get("outcome"),
+        data.get("notes"),
+        g.api_user,
+    )
+    db.session.commit()
+    return jsonify(
+        id=test.id,
+        contact=contact.id,
+        on=test.tested_on.isoformat(),
+        channel=test.channel,
+        outcome=test.outcome,
+        response_minutes=test.response_minutes,
+        notes=test.notes,
+        recorded_by=g.api_user.display_name,
+    ), 201
+
+
+# --- Capacity-building needs -------------------------------------------------------------------
+
+
+def _need_json(row) -> dict:
+    """A need with its cycle, recommendation and the assistance requested."""
+    need = row.need
+    return {
+        "id": need.id,
+        "country": {"code": need.country.code, "name": need.country.name},
+        "cycle": {"id": row.cycle.id, "name": row.cycle.name},
+        "assessment": need.assessment_id,
+        "kind": need.kind,
+        "ref": need.ref,
+        "found": need.found,
+        "target_stage": need.target_stage,
+        "assistance": list(need.assistance or []),
+        "recommendation": row.recommendation.text if row.recommendation else None,
+        "status": need.status.value,
+        "priority": need.priority,
+        "declined_reason": need.declined_reason,
+        "closed_reason": need.closed_reason,
+        "version": need.version,
+        "created_at": _iso(need.created_at),
+        "updated_at": _iso(need.updated_at),
+        "requests": [
+            {
+                "id": item.id,
+                "type": item.type,
+                "target_institution": item.target_institution,
+                "priority": item.priority,
+                "description": item.description,
+                "created_at": _iso(item.created_at),
+                "created_by": item.created_by.display_name if item.created_by else None,
+            }
+            for item in row.requests
+        ],
+    }
+
+
+@bp.get("/needs")
+@tokens.token_required
+def list_needs():
+    """The needs the caller may see (officials: their country's, once published), filtered like
+    the register (type, region, framework, provision, priority, status, country, kind, cycle),
+    50 a page, with the counts of the filtered set."""
+    from app.capacity import needs
+
+    filters, errors = needs.parse_filters(request.args)
+    if errors:
+        name = next(iter(errors))
+        raise ApiError(422, errors[name], name)
+    page, counts = needs.register(filters, g.api_user)
+    return jsonify(
+        needs=[_need_json(row) for row in page.items],
+        page=page.page,
+        pages=page.pages,
+        total=counts.total,
+        counts={"status": counts.by_status, "type": counts.by_type},
+    )
+
+
+#: What ``updateNeed`` takes: the country's officials set ``priority`` (with ``version``) and
+#: add ``assistance``; ``action`` (with ``reason``) closes, declines or re-opens.
+NEED_FIELDS = frozenset({"priority", "version", "assistance", "action", "reason"})
+
+
+@bp.patch("/needs/<int:need_id>")
+@tokens.token_required
+def update_need(need_id: int):
+    """Change a need: its priority (``version``: the need's version you started from), a request
+    for assistance, or its status (``action``: close, decline, reopen, with a ``reason``)."""
+    from app.capacity import needs
+    from app.core.permissions import can_manage_needs, can_request_assistance
+
+    user = g.api_user
+    need = needs.find(need_id, user)
+    if need is None:
+        raise ApiError(404, _l("No such need."))
+    if not (can_manage_needs(user) or can_request_assistance(user, need)):
+        raise ApiError(403, _l("Only the country's officials and coordinators change needs."))
+    data = _json_body()
+    unknown = sorted(set(data) - NEED_FIELDS)
+    if unknown:
+        raise ApiError(422, _l("This field cannot be changed."), unknown[0])
+    if not set(data) & {"priority", "assistance", "action"}:
+        raise ApiError(422, _l("Give a priority, an assistance request or an action."), "body")
+    action = data.get("action")
+    if action is not None and action not in needs.ACTIONS:
+        raise ApiError(422, _l("The action is close, decline or reopen."), "action")
+    if data.get("reason") is not None and not isinstance(data["reason"], str):
+        raise ApiError(422, _l("The reason is a text."), "reason")
+    assistance = data.get("assistance")
+    if assistance is not None:
+        if not isinstance(assistance, dict):
+            raise ApiError(422, _l("Give the request as an object."), "assistance")
+        try:
+            needs.request_assistance(
+                need,
+                assistance.get("type"),
+                assistance.get("target_institution"),
+                assistance.get("priority"),
+                assistance.get("description"),
+                user,
+            )
+        except ServiceError as problem:
+            if problem.status == 422 and problem.field:
+                problem.field = f"assistance.{problem.field}"
+            raise
+    if "priority" in data:
+        if not isinstance(data["priority"], int) or isinstance(data["priority"], bool):
+            raise ApiError(422, _l("Choose a priority from 1 (highest) to 5 (lowest)."), "priority")
+        version = data.get("version")
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise ApiError(422, _l("version is the need's version you started from."), "version")
+        needs.set_priority(need, data["priority"], user, version)
+    if action is not None:
+        needs.ACTIONS[action](need, data.get("reason"), user)
+    db.session.commit()
+    (row,) = needs.rows([need])
+    return jsonify(_need_json(row))

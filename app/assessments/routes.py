@@ -113,6 +113,20 @@ def _cycle_form(form: CycleForm, cycle: Cycle | None = None):
     return versions, countries
 
 
+def _target_areas(cycle: Cycle | None = None) -> list[tuple[str, str]]:
+    """Return the capability areas (id, title) of the questionnaire versions a cycle may use."""
+    from app.frameworks.words import localized
+
+    versions = store.latest_questionnaires()
+    if cycle is not None and cycle.questionnaire_version not in versions:
+        versions.append(cycle.questionnaire_version)
+    areas: dict[str, str] = {}
+    for version in versions:
+        for area in answers.runtime(version).questionnaire.maturity_areas:
+            areas.setdefault(area.id, localized(area.title))
+    return list(areas.items())
+
+
 def _country_groups(form: CycleForm, countries: list[Country]) -> list[tuple[str, list]]:
     """Return the country checkboxes grouped by UN region, in the regions' order."""
     region_of = {country.code: country.region for country in countries}
@@ -140,11 +154,13 @@ def _save_cycle(form: CycleForm, versions, countries, step):
             [c for c in countries if c.code in chosen],
             carry_over=form.carry_over.data,
             second_review=form.second_review.data,
+            maturity_targets=form.maturity_targets(),
             user=current_user,
         )
     except ServiceError as error:
         db.session.rollback()
-        getattr(form, error.field or "name").errors.append(str(error.message))
+        at_fault = getattr(form, error.field or "name", None)
+        (at_fault.errors if at_fault is not None else form.form_errors).append(str(error.message))
         return None
     db.session.commit()
     return result
@@ -162,8 +178,9 @@ def _cycle_page(template: str, form: CycleForm, countries, **context):
 @bp.route("/cycles/new", methods=["GET", "POST"])
 @require(can_manage_cycles)
 def new_cycle():
-    """Prepare a cycle: name, questionnaire version, deadline, participating countries."""
-    form = CycleForm()
+    """Prepare a cycle: name, questionnaire version, deadline, participating countries, the
+    target maturity stage of each capability area."""
+    form = CycleForm.with_areas(_target_areas())()
     versions, countries = _cycle_form(form)
     if request.method == "GET":
         form.countries.data = [c.code for c in countries if c.participating]
@@ -185,11 +202,14 @@ def edit_cycle(cycle_id: int):
     if cycle.status is not CycleStatus.DRAFT:
         flash(_("Only a cycle in preparation can be changed."), "danger")
         return redirect(url_for("assessments.cycle", cycle_id=cycle.id))
-    form = CycleForm(obj=None if request.method == "POST" else cycle)
+    form = CycleForm.with_areas(_target_areas(cycle))(
+        obj=None if request.method == "POST" else cycle
+    )
     versions, countries = _cycle_form(form, cycle)
     if request.method == "GET":
         form.questionnaire_version.data = str(cycle.questionnaire_version_id)
         form.countries.data = [country.code for country in cycle.countries]
+        form.show_targets(cycle.maturity_targets or {})
     if form.validate_on_submit():
         step = functools.partial(cycle_steps.update_cycle, cycle)
         if _save_cycle(form, versions, countries, step) is not None:

@@ -9,11 +9,4 @@ bp = Blueprint("capacity", __name__)
 
 def load_routes() -> None:
     """Import the route modules so that their views register on ``bp``."""
-    import importlib
-
-    for name in ("needs_routes", "activities_routes", "directory_routes"):
-        try:
-            importlib.import_module(f"app.capacity.{name}")
-        except ModuleNotFoundError as error:  # a module not written yet
-            if error.name != f"app.capacity.{name}":
-                raise
+    from app.capacity import activities_routes, directory_routes, needs_routes  # noqa: F401

@@ -168,6 +168,51 @@ def can_see_needs(user: User, country_id: int | None) -> bool:
     return user.role is Role.OFFICIAL and country_id is not None and user.country_id == country_id
 
 
+def visible_needs(user: User) -> ColumnElement[bool]:
+    """Return the condition on needs, joined with the assessment that found them, that ``user``
+    may see: what ``can_see_needs`` says, and for officials only once that review is published
+    (the final ratings behind a need are not theirs to read before)."""
+    from app.models import Assessment, AssessmentStatus, Need
+
+    if not is_signed_in(user):
+        return false()
+    if user.role in (Role.COORDINATOR, Role.ADMIN, Role.REVIEWER):
+        return true()
+    if user.role is Role.OFFICIAL and user.country_id is not None:
+        return and_(
+            Need.country_id == user.country_id, Assessment.status == AssessmentStatus.PUBLISHED
+        )
+    return false()
+
+
+def can_see_activity(user: User, activity: Any) -> bool:
+    """Coordinators, admins and reviewers see every capacity-building activity; officials those
+    whose beneficiaries include their country (``visible_activities`` says the same as a query)."""
+    if not is_signed_in(user):
+        return False
+    if user.role in (Role.COORDINATOR, Role.ADMIN, Role.REVIEWER):
+        return True
+    return (
+        user.role is Role.OFFICIAL
+        and user.country_id is not None
+        and any(country.id == user.country_id for country in activity.countries)
+    )
+
+
+def visible_activities(user: User) -> Select:
+    """Return the query of the activities ``user`` may see, the latest start first."""
+    from app.models import Activity, Country
+
+    query = select(Activity).order_by(Activity.starts_on.desc(), Activity.id.desc())
+    if not is_signed_in(user):
+        return query.where(false())
+    if user.role in (Role.COORDINATOR, Role.ADMIN, Role.REVIEWER):
+        return query
+    if user.role is Role.OFFICIAL and user.country_id is not None:
+        return query.where(Activity.countries.any(Country.id == user.country_id))
+    return query.where(false())
+
+
 def can_read_directory(user: User) -> bool:
     """The 24/7 directory and the industry contact list are never public: coordinators,
     reviewers and the officials of participating countries read them."""

@@ -240,6 +240,11 @@ class QuestionBase(Strict):
         answer is the evidence the indicator asks for."""
         return self.is_answered(value)
 
+    def ticking(self, value: Any, refs: list[str]) -> Any:
+        """Return the value that records exactly the maturity indicators ``refs`` as met, or
+        None when the type does not record indicators itself (the default)."""
+        return None
+
     def reservations_recorded(self, value: Any) -> tuple[tuple[str, str], ...]:
         """Return the (framework, reservation id) pairs the value records."""
         return ()
@@ -1905,6 +1910,9 @@ class IndicatorChecklist(QuestionBase):
 
     def indicator_met(self, value: Any, ref: str) -> bool:
         return ref in (value or ())
+
+    def ticking(self, value: Any, refs: list[str]) -> Any:
+        return [ref for ref in self.indicators if ref in refs]
 
     def from_form(self, form: Any) -> Any:
         items = [item for item in form.getlist(self.id) if item]

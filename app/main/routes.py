@@ -22,12 +22,14 @@ from sqlalchemy import select
 from app.admin import events as audit_events
 from app.api import auth as api_tokens
 from app.assessments import answers, review, workflows
+from app.capacity import directory
 from app.core import audit
 from app.core.db import utcnow
 from app.core.permissions import (
     Role,
     can_keep_recommendation_library,
     can_manage_cycles,
+    can_read_directory,
     require_country_access,
     visible_assessments,
 )
@@ -59,6 +61,9 @@ def home():
             state=state,
             progress=state.progress() if state else None,
             asked=review.open_clarifications(current) if current else [],
+            contacts_status=(
+                directory.country_status(user.country) if can_read_directory(user) else None
+            ),
         )
     context = {
         "countries": by_country_name(queries.participating_countries()),
@@ -75,6 +80,7 @@ def home():
         context["today"] = utcnow()
     if user.role in (Role.COORDINATOR, Role.ADMIN):
         context["overview"] = queries.overview()
+        context["overdue_contacts"] = directory.overdue_contacts()
         context["to_adjudicate"] = review.adjudication_queue(user)
     if user.role is Role.ADMIN:
         context["events"] = audit_events.shown(queries.recent_events())

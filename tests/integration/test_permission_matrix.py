@@ -136,6 +136,60 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/recommendations/new"): row(302, 403, 403, 403, 422, 422),
     ("GET", "/recommendations/<int:template_id>/edit"): STAFF,
     ("POST", "/recommendations/<int:template_id>/edit"): row(302, 403, 403, 403, 422, 422),
+    # Capacity-building needs: the register for the staff (reviewers read it); a country's needs
+    # for its officials and the staff. Officials ask for assistance and set priorities, and
+    # decline; coordinators close, decline and re-open (422: the empty form names the field at
+    # fault; 409: an identified need cannot be re-opened).
+    ("GET", "/needs"): row(302, 403, 403, 200, 200, 200),
+    ("GET", "/countries/<code>/needs"): row(302, 200, 404, 200, 200, 200),
+    ("GET", "/needs/<int:need_id>"): row(302, 200, 404, 200, 200, 200),
+    ("POST", "/needs/<int:need_id>/assistance"): row(302, 422, 404, 403, 403, 403),
+    ("POST", "/needs/<int:need_id>/priority"): row(302, 422, 404, 403, 403, 403),
+    ("POST", "/needs/<int:need_id>/decline"): row(302, 422, 404, 403, 422, 422),
+    ("POST", "/needs/<int:need_id>/close"): row(302, 403, 404, 403, 422, 422),
+    ("POST", "/needs/<int:need_id>/reopen"): row(302, 403, 404, 403, 409, 409),
+    # The activities register: everyone signed in reads it (officials: their country's
+    # activities, 404 for another's); coordinators keep it. Empty forms come back (422), an
+    # empty status or removal is refused with a message (302).
+    ("GET", "/activities"): SIGNED_IN,
+    ("GET", "/activities/new"): STAFF,
+    ("POST", "/activities/new"): row(302, 403, 403, 403, 422, 422),
+    ("GET", "/activities/<int:activity_id>"): VIEW_OWN,
+    ("GET", "/activities/<int:activity_id>/edit"): row(302, 403, 404, 403, 200, 200),
+    ("POST", "/activities/<int:activity_id>/edit"): row(302, 403, 404, 403, 422, 422),
+    ("POST", "/activities/<int:activity_id>/status"): row(302, 403, 404, 403, 302, 302),
+    ("POST", "/activities/<int:activity_id>/needs"): row(302, 403, 404, 403, 422, 422),
+    ("POST", "/activities/<int:activity_id>/needs/remove"): row(302, 403, 404, 403, 302, 302),
+    ("POST", "/activities/<int:activity_id>/documents"): row(302, 403, 404, 403, 422, 422),
+    ("GET", "/activities/<int:activity_id>/documents/<document_id>"): VIEW_OWN,
+    # The 24/7 directory and the industry contact list: read by everyone signed in here (both
+    # countries participate); a country's contacts kept by its officials and coordinators,
+    # another country's officials hear 404, reviewers 403 (422: the empty form names the field;
+    # prefill: no submitted assessment, said on the page, 302). Providers: kept by coordinators
+    # and the officials of the country they are established in (XAA).
+    ("GET", "/directory"): SIGNED_IN,
+    ("GET", "/directory/export.csv"): SIGNED_IN,
+    ("GET", "/directory/export.vcf"): SIGNED_IN,
+    ("GET", "/countries/<code>/directory"): SIGNED_IN,
+    ("POST", "/countries/<code>/directory/networks/<int:network_id>"): row(
+        302, 422, 404, 403, 422, 422
+    ),
+    ("POST", "/countries/<code>/directory/prefill"): row(302, 302, 404, 403, 302, 302),
+    ("POST", "/directory/contacts/<int:contact_id>/verification"): row(
+        302, 422, 404, 403, 422, 422
+    ),
+    ("POST", "/directory/contacts/<int:contact_id>/tests"): row(302, 422, 404, 403, 422, 422),
+    ("GET", "/directory/contacts/<int:contact_id>/history"): SIGNED_IN,
+    ("GET", "/directory/networks"): STAFF,
+    ("POST", "/directory/networks"): row(302, 403, 403, 403, 422, 422),
+    ("POST", "/directory/networks/<int:network_id>"): row(302, 403, 403, 403, 422, 422),
+    ("GET", "/providers"): SIGNED_IN,
+    ("GET", "/providers/new"): row(302, 200, 200, 403, 200, 200),
+    ("POST", "/providers/new"): row(302, 422, 422, 403, 422, 422),
+    ("GET", "/providers/<int:provider_id>"): SIGNED_IN,
+    ("POST", "/providers/<int:provider_id>"): row(302, 422, 403, 403, 422, 422),
+    ("POST", "/providers/<int:provider_id>/verification"): row(302, 422, 403, 403, 422, 422),
+    ("GET", "/providers/<int:provider_id>/history"): SIGNED_IN,
     ("GET", "/api/v1/openapi.json"): EVERYONE,
     ("POST", "/api/v1/tokens"): row(422, 422, 422, 422, 422, 422),  # empty body: no credentials
     ("DELETE", "/api/v1/tokens/<int:token_id>"): row(401, 204, 404, 404, 404, 404),
@@ -181,6 +235,19 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("PUT", "/api/v1/assessments/<int:assessment_id>/stages/<area>"): row(
         401, 403, 404, 422, 403, 403
     ),
+    ("GET", "/api/v1/needs"): API_ALL,  # officials: their country's only
+    # The role before the body (reviewers read needs, change none), then the empty body (422).
+    ("PATCH", "/api/v1/needs/<int:need_id>"): row(401, 422, 404, 403, 422, 422),
+    # 24/7 contacts: another country's officials find none to write (404); reviewers read them
+    # but keep none (403); then the empty body (422).
+    ("GET", "/api/v1/contacts"): API_ALL,
+    ("POST", "/api/v1/contacts/<int:contact_id>/verification"): row(401, 422, 404, 403, 422, 422),
+    ("POST", "/api/v1/contacts/<int:contact_id>/tests"): row(401, 422, 404, 403, 422, 422),
+    # Activities: the role (403) and the activity (404: another country's) before the empty
+    # body (422).
+    ("GET", "/api/v1/activities"): API_ALL,
+    ("POST", "/api/v1/activities"): row(401, 403, 403, 403, 422, 422),
+    ("POST", "/api/v1/activities/<int:activity_id>/needs"): row(401, 403, 404, 403, 422, 422),
 }
 
 #: Rules whose objects exist only once a cycle is open (and so the library loaded).
@@ -257,6 +324,67 @@ def template_for(app, world) -> int:
         return template.id
 
 
+def need_for(app, assessment_id: int) -> int:
+    """Publish the assessment with a need of its country (XAA) found in it; return its id."""
+    from app.models import Assessment, AssessmentStatus, Need
+
+    with app.app_context():
+        assessment = db.session.get(Assessment, assessment_id)
+        assessment.status = AssessmentStatus.PUBLISHED
+        need = Need(
+            country_id=assessment.country_id,
+            assessment_id=assessment.id,
+            kind="provision",
+            ref="budapest:16",
+            found="PC",
+            assistance=["training"],
+        )
+        db.session.add(need)
+        db.session.commit()
+        return need.id
+
+
+def activity_for(app, world) -> dict[str, int | str]:
+    """Add an activity for XAA with a document; return its id and the document's."""
+    from app.capacity import activities
+    from tests.conftest import PDF
+
+    with app.app_context():
+        coordinator = db.session.get(User, world.coordinator.id)
+        activity = activities.create_activity(
+            {"title": "Course", "provider": "C-PROC", "starts_on": "2027-03-01",
+             "ends_on": "2027-03-02", "format": "course", "online": True, "countries": ["XAA"]},
+            coordinator,
+        )  # fmt: skip
+        document = activities.add_document(activity, PDF, "agenda.pdf", coordinator)
+        db.session.commit()
+        return {"activity_id": activity.id, "document_id": document.public_id}
+
+
+def directory_for(app, world) -> dict[str, int]:
+    """Add XAA's Art. 35 contact and a provider established in XAA; return their ids and the
+    network's."""
+    from app.capacity import directory
+    from app.models import Country
+
+    with app.app_context():
+        coordinator = db.session.get(User, world.coordinator.id)
+        xaa = db.session.scalar(db.select(Country).where(Country.code == "XAA"))
+        network = directory.network_by_key(directory.BUDAPEST)
+        values = {"unit": "Cybercrime Unit", "unit_type": "police", "phone": "+442079460958",
+                  "email": "247@xaa.example.org"}  # fmt: skip
+        contact = directory.save_contact(xaa, network, values, version=None, user=coordinator)
+        provider = directory.save_provider(
+            None,
+            {"name": "Examplemail", "established_in": xaa, "unit": "LERT",
+             "email": "lert@examplemail.example", "request_kinds": ["preservation"]},
+            version=None,
+            user=coordinator,
+        )  # fmt: skip
+        db.session.commit()
+        return {"contact_id": contact.id, "provider_id": provider.id, "network_id": network.id}
+
+
 def token_for(app, persona) -> tuple[int, str]:
     """Create an API token for ``persona``; return its id and secret."""
     from app.api import auth
@@ -282,6 +410,12 @@ def test_permission(app, client, world, monkeypatch, request, method, rule, pers
         ids["template_id"] = template_for(app, world)
     if "<int:token_id>" in rule:
         ids["token_id"], _ = token_for(app, world.own)
+    if "<int:activity_id>" in rule:
+        ids |= activity_for(app, world)
+    if any(f"<int:{name}>" in rule for name in ("contact_id", "provider_id", "network_id")):
+        ids |= directory_for(app, world)
+    if "<int:need_id>" in rule:
+        ids["need_id"] = need_for(app, request.getfixturevalue("assessments").own)
     user = world.persona(persona)
     kwargs: dict = {}
     if rule.startswith("/api/"):

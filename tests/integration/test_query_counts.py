@@ -244,3 +244,143 @@ def test_the_review_pages_cost_the_same_with_few_or_many_ratings(app, client, wo
     many = [measure(app, client, url) for url in pages]
     assert few == many
     assert max(many) <= 14, many
+
+
+def test_the_activities_pages_cost_the_same_with_few_or_many_activities_and_needs(
+    app, client, world, assessments
+):
+    """The register (list and per donor) and an activity's page read activities, countries,
+    needs, effects and documents in a fixed number of queries."""
+    from app.capacity import activities
+    from app.extensions import db
+    from app.models import Activity, Assessment, AssessmentStatus, Need, User
+    from tests.integration.test_activities import VALID
+
+    def add(number: int, needs: int) -> int:
+        with app.app_context():
+            coordinator = db.session.get(User, world.coordinator.id)
+            assessment = db.session.get(Assessment, assessments.own)
+            assessment.status = AssessmentStatus.PUBLISHED
+            first = None
+            for n in range(number):
+                activity = activities.create_activity(
+                    {**VALID, "title": f"Course {n}", "donor": f"Donor {n % 3}",
+                     "countries": ["XAA", "XAB"], "addresses": []},
+                    coordinator,
+                )  # fmt: skip
+                first = first or activity
+                activities.add_document(activity, PDF, f"agenda-{n}.pdf", coordinator)
+            existing = db.session.query(Need).count()
+            for n in range(needs):
+                need = Need(country_id=assessment.country_id, assessment_id=assessment.id,
+                            kind="provision", ref=f"budapest:{existing + n + 2}", found="PC")  # fmt: skip
+                db.session.add(need)
+                db.session.flush()
+                for activity in db.session.query(Activity).all():
+                    activities.link_need(activity, need.id, coordinator)
+            db.session.commit()
+            return first.id if first else db.session.query(Activity.id).first()[0]
+
+    first = add(1, 1)
+    urls = ["/activities", "/activities?view=donors", "/activities?year=2027&country=XAA",
+            f"/activities/{first}"]  # fmt: skip
+    browsers = {persona.email: app.test_client() for persona in (world.coordinator, world.own)}
+    for email, browser in browsers.items():
+        sign_in(browser, email)
+        assert "Course 0" in browser.get("/activities").get_data(as_text=True)
+    few = {email: [measure(app, b, url) for url in urls] for email, b in browsers.items()}
+    add(12, 15)
+    many = {email: [measure(app, b, url) for url in urls] for email, b in browsers.items()}
+    assert few == many
+    assert max(max(c) for c in many.values()) <= 16, many
+
+
+def test_the_directory_pages_cost_the_same_with_few_or_many_contacts_and_tests(app, client, world):
+    """The 24/7 directory and a country's directory page read contacts (with their countries and
+    verifiers), networks and tests in a fixed number of queries."""
+    from datetime import date
+
+    from app.capacity import directory
+    from app.extensions import db
+    from app.models import Country, User
+    from tests.conftest import make_country
+
+    def add(codes, tests: int) -> None:
+        with app.app_context():
+            coordinator = db.session.get(User, world.coordinator.id)
+            for code in codes:
+                country = db.session.scalar(db.select(Country).where(Country.code == code))
+                for network in directory.ensure_networks():
+                    contact = directory.find_contact(country, network) or directory.save_contact(
+                        country, network,
+                        {"unit": f"Unit of {code}", "unit_type": "police",
+                         "phone": "+442079460958", "email": f"247@{code.lower()}.example.org"},
+                        version=None, user=coordinator,
+                    )  # fmt: skip
+                    directory.verify(contact, date.today(), "call", coordinator)
+                    for _ in range(tests):
+                        directory.record_test(contact, date.today(), "phone", 5, "reached", None,
+                                              coordinator)  # fmt: skip
+            db.session.commit()
+
+    add(["XAA"], 1)
+    sign_in(client, world.own.email)
+    pages = ["/directory", "/countries/XAA/directory"]
+    few = [measure(app, client, url) for url in pages]
+    with app.app_context():
+        for number in range(8):
+            make_country(f"XB{chr(65 + number)}", f"Country {number}")
+        db.session.commit()
+    add([f"XB{chr(65 + number)}" for number in range(8)] + ["XAB"], 3)
+    add(["XAA"], 6)
+    many = [measure(app, client, url) for url in pages]
+    assert few == many, (few, many)
+    assert max(many) <= 8, many
+
+
+def test_the_needs_pages_cost_the_same_with_few_or_many_needs(app, client, world, assessments):
+    """The needs register and a country's needs read needs, countries, cycles, recommendations,
+    requests (and effects) in a fixed number of queries."""
+    from app.extensions import db
+    from app.models import Assessment, AssessmentStatus, AssistanceRequest, Need, Recommendation
+
+    def add(count: int) -> None:
+        with app.app_context():
+            for assessment_id in (assessments.own, assessments.other):
+                assessment = db.session.get(Assessment, assessment_id)
+                assessment.status = AssessmentStatus.PUBLISHED
+                for number in range(count):
+                    ref = f"budapest:{number}-{assessment_id}-{count}"
+                    recommendation = Recommendation(
+                        assessment_id=assessment_id, provision=ref, text="Change the law."
+                    )
+                    db.session.add(recommendation)
+                    db.session.flush()
+                    need = Need(
+                        country_id=assessment.country_id, assessment_id=assessment_id,
+                        kind="provision" if number % 3 else "area", ref=ref, found="PC",
+                        assistance=["training"], recommendation_id=recommendation.id,
+                        priority=number % 5 + 1,
+                    )  # fmt: skip
+                    db.session.add(need)
+                    db.session.flush()
+                    db.session.add(
+                        AssistanceRequest(
+                            need_id=need.id, type="mentoring", target_institution="Unit",
+                            priority=1, description="Help.", created_by_id=world.own.id,
+                        )
+                    )  # fmt: skip
+            db.session.commit()
+
+    add(1)
+    sign_in(client, world.coordinator.email)
+    pages = ["/needs", "/needs?type=training&status=open&country=XAA", "/countries/XAA/needs"]
+    few = [measure(app, client, url) for url in pages]
+    add(30)
+    many = [measure(app, client, url) for url in pages]
+    assert few == many, (few, many)
+    assert max(many) <= 14, many
+    client.post("/auth/logout")
+    official = app.test_client()
+    sign_in(official, world.own.email)
+    assert measure(app, official, "/countries/XAA/needs") <= 12

@@ -73,7 +73,13 @@ def test_every_review_step_from_every_state(app, world, assessments, action, sta
         review.perform(assessment, action, actor, reason="A new fact came to light")
         target = workflows.ASSESSMENT.transition(action).target
         assert assessment.status is target
-        event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
+        # The assessment's own latest event (finalising also records the needs it found).
+        event = db.session.scalar(
+            select(AuditEvent)
+            .where(AuditEvent.object_type == "assessments")
+            .order_by(AuditEvent.id.desc())
+            .limit(1)
+        )
         assert event.action == f"assessment.{workflows.ASSESSMENT.events[action]}"
         assert event.actor_id == actor.id
         assert event.summary["before"] == {"status": status.value}
@@ -366,3 +372,16 @@ def test_a_reviewer_accepts_the_derived_ratings_on_the_page_then_finalises(
     assert "Finalise the review — done." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Assessment, assessments.own).status is AssessmentStatus.FINALISED
+
+
+def test_the_official_home_says_a_submitted_assessment_is_with_the_reviewers(
+    app, client, world, assessments
+):
+    fill_required(app, assessments.own, world.own.id)
+    with app.app_context():
+        answers.submit(db.session.get(Assessment, assessments.own), person(world, "own"))
+        db.session.commit()
+    sign_in(client, world.own.email)
+    home = client.get("/").get_data(as_text=True)
+    assert "Your 2027 round assessment is with the reviewers" in home
+    assert "No assessment is open for your country" not in home
