@@ -23,8 +23,9 @@ import phonenumbers
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.core import audit
 from app.core.db import utcnow
@@ -441,6 +442,27 @@ def _as_json(value: Any) -> Any:
     return value
 
 
+def _claim(record) -> None:
+    """Move the record's version on from the one read, or refuse when a colleague did first:
+    compare-and-set in the database, so two simultaneous changes cannot both pass."""
+    model, expected = type(record), record.version
+    moved = db.session.execute(
+        update(model)
+        .where(model.id == record.id, model.version == expected)
+        .values(version=expected + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        raise Refused(
+            _l(
+                "A colleague changed this entry after you opened it. Reload the page and make "
+                "your change again."
+            ),
+            field="version",
+        )
+    set_committed_value(record, "version", expected + 1)
+
+
 def _revise(
     kind: str, record, fields: Sequence[str], new: Mapping[str, Any], user, *, created: bool = False
 ) -> dict[str, tuple[Any, Any]]:
@@ -453,11 +475,12 @@ def _revise(
         old = None if created else getattr(record, name)
         if created or _as_json(old) != _as_json(new[name]):
             changes[name] = (old, new[name])
-            setattr(record, name, new[name])
     if not changes:
         return changes
     if not created:
-        record.version = (record.version or 1) + 1
+        _claim(record)
+    for name, (_old, value) in changes.items():
+        setattr(record, name, value)
     record.updated_at = utcnow()
     record.updated_by_id = user.id if user is not None else None
     db.session.flush()

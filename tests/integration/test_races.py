@@ -169,3 +169,44 @@ def test_no_save_slips_in_beside_a_submission(app, world, assessments):
         else:  # the required answer was cleared first: the submission saw it missing
             assert outcomes[0] == 422 and outcomes[1] == "done"
             assert assessment.status is AssessmentStatus.DRAFT
+
+
+def test_concurrent_saves_of_one_247_contact_have_exactly_one_winner(app, world, assessments):
+    """Colleagues saving the country's 24/7 contact from the same version at the same moment:
+    one change is kept, the others are told to reload (409), none is lost silently."""
+    from app.capacity import directory
+    from app.models import Contact, ContactRevision, Country, User
+
+    clients = officials(app, 5)
+    with app.app_context():
+        country = db.session.scalar(select(Country).where(Country.code == "XAA"))
+        network = directory.network_by_key(directory.BUDAPEST)
+        contact = directory.save_contact(
+            country, network,
+            {"unit": "Cyber Unit", "unit_type": "police", "phone": "+33 1 99 00 01 47",
+             "email": "cyber@police.example.org"},
+            version=None, user=db.session.get(User, world.own.id),
+        )  # fmt: skip
+        db.session.commit()
+        contact_id, network_id, version = contact.id, network.id, contact.version
+    url = f"/assessments/{assessments.own}"  # any page gives the session a CSRF token
+
+    def save(client, n):
+        client.get(url)
+        return lambda: post_form(
+            client, f"/countries/XAA/directory/networks/{network_id}",
+            {f"n{network_id}-version": str(version), f"n{network_id}-unit": f"Cyber Unit {n}",
+             f"n{network_id}-unit_type": "police", f"n{network_id}-phone": "+33 1 99 00 01 47",
+             f"n{network_id}-email": "cyber@police.example.org"},
+        ).status_code  # fmt: skip
+
+    statuses = together([save(client, n) for n, client in enumerate(clients)])
+    assert sorted(statuses) == [302] + [409] * 4, statuses
+    with app.app_context():
+        assert db.session.get(Contact, contact_id).version == version + 1
+        revisions = db.session.scalar(
+            select(func.count(ContactRevision.id)).where(
+                ContactRevision.kind == "contact", ContactRevision.record_id == contact_id
+            )
+        )
+        assert revisions == 2  # the creation and the one change kept
