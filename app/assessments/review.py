@@ -447,12 +447,20 @@ def unrated(
     ]
 
 
-def accept_derived(assessment: Assessment, user: User) -> int:
+@dataclass(frozen=True)
+class Accepted:
+    """What accepting the derived ratings stored: provision ratings, and confirmed stages."""
+
+    ratings: int
+    stages: int
+
+
+def accept_derived(assessment: Assessment, user: User) -> Accepted:
     """Accept the derived rating of every provision the reviewer has not rated, or whose rating
     is out of date; a derived NA carries its reason, and an NR is left for the reviewer. The
     lead reviewer confirms the derived stage of every area not yet confirmed, too.
 
-    :returns: how many ratings were stored.
+    :returns: how many ratings and stages were stored.
     """
     from app.scoring.assessments import scorecard
     from app.scoring.explain import explain
@@ -469,10 +477,11 @@ def accept_derived(assessment: Assessment, user: User) -> int:
         if card.provisions[ref].rating in GIVEN
     ]
     stored = rate(assessment, todo, user, card=card)
+    confirmed = 0
     if layer == "lead":
         stages = [(area, card.areas[area].stage, None) for area in unrated_stages(assessment)]
-        stored += rate_stages(assessment, stages, user, card=card) if stages else 0
-    return stored
+        confirmed = rate_stages(assessment, stages, user, card=card) if stages else 0
+    return Accepted(stored, confirmed)
 
 
 # --- Adjudication (cycles with a second reviewer) --------------------------------------------

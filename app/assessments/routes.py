@@ -410,8 +410,25 @@ def rate(assessment_id: int):
         return _review_step(
             assessment,
             lambda: review.accept_derived(assessment, current_user),
-            lambda stored: ngettext(
-                "%(num)d derived rating accepted.", "%(num)d derived ratings accepted.", stored
+            lambda stored: " ".join(
+                [
+                    ngettext(
+                        "%(num)d derived rating accepted.",
+                        "%(num)d derived ratings accepted.",
+                        stored.ratings,
+                    )
+                ]
+                + (
+                    [
+                        ngettext(
+                            "%(num)d maturity stage confirmed.",
+                            "%(num)d maturity stages confirmed.",
+                            stored.stages,
+                        )
+                    ]
+                    if stored.stages
+                    else []
+                )
             ),
             url,
         )

@@ -258,7 +258,9 @@ def test_a_review_from_assignment_to_publication(app, world, assessments, live_s
             "button", name="Accept every derived rating not yet rated (not NR)"
         ).click()
         accepted = reviewer.get_by_role("status").filter(has_text="derived ratings accepted.")
-        expect(accepted).to_have_text(re.compile(r"^\d+ derived ratings accepted\.$"))
+        expect(accepted).to_have_text(
+            re.compile(r"^\d+ derived ratings accepted\. \d+ maturity stages confirmed\.$")
+        )
         rate_what_is_left(app, assessments.own, world.reviewer.id)
         reviewer.reload()
         expect(reviewer.locator("#your-ratings")).to_contain_text(
