@@ -43,6 +43,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_autosave.py --database $(BENCH_DATABASE)
 	$(BIN)/python benchmarks/bench_sections.py --database $(BENCH_DATABASE)
 	$(BIN)/python benchmarks/bench_scoring.py
+	$(BIN)/python benchmarks/bench_exports.py
 
 BENCH_DATABASE ?= both
 

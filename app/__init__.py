@@ -127,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.capacity import load_routes as load_capacity_routes
     from app.library.routes import bp as library_bp
     from app.main.routes import bp as main_bp
+    from app.reports.routes import bp as reports_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -135,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(assessments_bp)
     load_capacity_routes()
     app.register_blueprint(capacity_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     from app.extensions import csrf
 

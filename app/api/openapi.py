@@ -524,6 +524,7 @@ def document() -> dict[str, Any]:
             **_activity_paths(),
             **_contact_paths(),
             **_need_paths(),
+            **_export_paths(),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -1673,4 +1674,64 @@ def _need_schemas() -> dict[str, Any]:
             },
             "additionalProperties": False,
         },
+    }
+
+
+# --- Cycle exports -------------------------------------------------------------------------------
+
+
+def _export_paths() -> dict[str, Any]:
+    """The cycle export (``exportCycle``): the workbook, or one sheet as CSV."""
+    from app.reports.exports import SHEETS
+
+    return {
+        "/cycles/{cycle_id}/export": {
+            "get": {
+                "operationId": "exportCycle",
+                "summary": "A cycle's export: the workbook, or one sheet as CSV",
+                "description": (
+                    "For coordinators and admins. Every assessment of the cycle: the final "
+                    "ratings (NR where none), the counts per cluster and framework with the "
+                    "indicative index, maturity stages (confirmed or derived), treaty status, "
+                    "status and dates, and the data snapshot (SHA-256 of the ratings and "
+                    "answers used, also in the X-Data-Snapshot header). Text is never a live "
+                    "formula. Each download is audited (cycle.exported)."
+                ),
+                "parameters": [
+                    {
+                        "name": "cycle_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer", "minimum": 1},
+                    },
+                    {
+                        "name": "format",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"enum": ["xlsx", "csv"], "default": "xlsx"},
+                        "description": "xlsx: every sheet in one workbook; csv: one sheet.",
+                    },
+                    {
+                        "name": "sheet",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"enum": list(SHEETS)},
+                        "description": "The sheet (required with format=csv).",
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The file, as an attachment.",
+                        "content": {
+                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+                            "text/csv": {},
+                        },
+                    },
+                    "401": _error("No valid token."),
+                    "403": _error("Not for your role: coordinators and admins only."),
+                    "404": _error("No such cycle."),
+                    "422": _error("A bad format or sheet; error.field names it."),
+                },
+            }
+        }
     }

@@ -1087,3 +1087,33 @@ def update_need(need_id: int):
     db.session.commit()
     (row,) = needs.rows([need])
     return jsonify(_need_json(row))
+
+
+# --- Cycle exports ---------------------------------------------------------------------------
+
+
+@bp.get("/cycles/<int:cycle_id>/export")
+@tokens.token_required
+def export_cycle(cycle_id: int):
+    """The cycle's export for coordinators: the workbook (``format=xlsx``, the default) or one
+    sheet as CSV (``format=csv&sheet=ratings``); audited like the page's downloads."""
+    from app.core.permissions import can_export_cycles
+    from app.models import Cycle
+    from app.reports import exports, services
+
+    if not can_export_cycles(g.api_user):
+        raise ApiError(403, _l("Only coordinators export a cycle."))
+    cycle = db.session.get(Cycle, cycle_id)
+    if cycle is None:
+        raise ApiError(404, _l("No such cycle."))
+    kind = request.args.get("format", "xlsx")
+    if kind not in ("xlsx", "csv"):
+        raise ApiError(422, _l("The format is xlsx or csv."), "format")
+    sheet = request.args.get("sheet")
+    if (kind == "csv" or sheet is not None) and sheet not in exports.SHEETS:
+        raise ApiError(
+            422, _l("Choose the sheet: %(sheets)s.", sheets=", ".join(exports.SHEETS)), "sheet"
+        )
+    download = services.export(cycle, g.api_user, kind, sheet if kind == "csv" else None)
+    db.session.commit()
+    return download.response()

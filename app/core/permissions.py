@@ -92,6 +92,11 @@ def can_manage_cycles(user: User) -> bool:
     return is_signed_in(user) and user.role in (Role.COORDINATOR, Role.ADMIN)
 
 
+def can_export_cycles(user: User) -> bool:
+    """Coordinators and admins download a cycle's exports (every country's final ratings)."""
+    return is_signed_in(user) and user.role in (Role.COORDINATOR, Role.ADMIN)
+
+
 def can_keep_recommendation_library(user: User) -> bool:
     """Coordinators and admins keep the library of reusable recommendations, per provision."""
     return is_signed_in(user) and user.role in (Role.COORDINATOR, Role.ADMIN)

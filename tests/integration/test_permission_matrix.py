@@ -81,6 +81,9 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/cycles/<int:cycle_id>/delete"): row(302, 403, 403, 403, 302, 302),
     ("POST", "/cycles/<int:cycle_id>/open"): row(302, 403, 403, 403, 302, 302),
     ("POST", "/cycles/<int:cycle_id>/close"): row(302, 403, 403, 403, 302, 302),
+    # The cycle's exports (every country's final ratings): coordinators and admins.
+    ("GET", "/cycles/<int:cycle_id>/export.xlsx"): STAFF,
+    ("GET", "/cycles/<int:cycle_id>/export/<sheet>.csv"): STAFF,
     ("GET", "/assessments"): SIGNED_IN,
     ("GET", "/assessments/<int:assessment_id>"): VIEW_OWN,
     ("GET", "/assessments/<int:assessment_id>/sections/<section_id>"): VIEW_OWN,
@@ -248,6 +251,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/activities"): API_ALL,
     ("POST", "/api/v1/activities"): row(401, 403, 403, 403, 422, 422),
     ("POST", "/api/v1/activities/<int:activity_id>/needs"): row(401, 403, 404, 403, 422, 422),
+    # A cycle's export: coordinators and admins (the workbook when no format is given).
+    ("GET", "/api/v1/cycles/<int:cycle_id>/export"): row(401, 403, 403, 403, 200, 200),
 }
 
 #: Rules whose objects exist only once a cycle is open (and so the library loaded).
@@ -288,6 +293,7 @@ def concrete_path(rule: str, world, ids: dict) -> str:
         .replace("<int:recommendation_id>", "1")
         .replace("<ref>", "budapest:2")
         .replace("<area>", "contact_point")
+        .replace("<sheet>", "ratings")
     )
     for name, value in ids.items():
         path = path.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
