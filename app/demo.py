@@ -325,6 +325,14 @@ DEMOLAND_EVIDENCE = (OTTO, "cap.legislative_status.evidence", "criminal-code-art
 
 #: What Exampleland updated in 2027 before confirming the rest and submitting.
 EXAMPLELAND_2027: dict[str, Any] = {
+    # A Party to the Convention and the First Protocol; the Second signed; the UN one not yet.
+    "budapest.treaty_status": "ratified",
+    "budapest.status_date": "2014-03-18",
+    "p1.treaty_status": "ratified",
+    "p1.status_date": "2016-09-07",
+    "p2.treaty_status": "signed",
+    "p2.status_date": "2023-02-21",
+    "un.treaty_status": "not_signed",
     "cap.contact_point.last_verified": "2027-01-20",
     "cap.contact_point.verification_method": "network_confirmation",
     "cap.training.events": [
