@@ -97,6 +97,11 @@ def can_export_cycles(user: User) -> bool:
     return is_signed_in(user) and user.role in (Role.COORDINATOR, Role.ADMIN)
 
 
+def can_see_dashboard(user: User) -> bool:
+    """Coordinators and admins see the cycle dashboard (every country's final ratings)."""
+    return can_export_cycles(user)
+
+
 def can_keep_recommendation_library(user: User) -> bool:
     """Coordinators and admins keep the library of reusable recommendations, per provision."""
     return is_signed_in(user) and user.role in (Role.COORDINATOR, Role.ADMIN)

@@ -84,6 +84,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     # The cycle's exports (every country's final ratings): coordinators and admins.
     ("GET", "/cycles/<int:cycle_id>/export.xlsx"): STAFF,
     ("GET", "/cycles/<int:cycle_id>/export/<sheet>.csv"): STAFF,
+    # The cycle dashboard (every country's final ratings): coordinators and admins.
+    ("GET", "/dashboard"): STAFF,
     ("GET", "/assessments"): SIGNED_IN,
     ("GET", "/assessments/<int:assessment_id>"): VIEW_OWN,
     ("GET", "/assessments/<int:assessment_id>/sections/<section_id>"): VIEW_OWN,

@@ -384,3 +384,42 @@ def test_the_needs_pages_cost_the_same_with_few_or_many_needs(app, client, world
     official = app.test_client()
     sign_in(official, world.own.email)
     assert measure(app, official, "/countries/XAA/needs") <= 12
+
+
+def test_the_dashboard_costs_the_same_with_one_or_three_assessments(
+    app, client, world, loaded_library
+):
+    """The dashboard reads the cycles, then each shown cycle's data context: a fixed number of
+    queries whatever the number of countries; the trends add one data context (a fixed number of
+    queries) per earlier finished cycle, at most three."""
+    from app.extensions import db
+    from app.models import Cycle, CycleStatus
+    from app.reports.data import cycle_data
+    from tests.conftest import make_country, open_cycle, sign_in_session
+    from tests.integration.test_dashboard import rate_all
+
+    with app.app_context():
+        make_country("XAC", "Thirdland")
+        db.session.commit()
+    one = open_cycle(app, world, name="One", countries=("XAA",))
+    rate_all(app, one.cycle_id, ["XAA"])
+    sign_in_session(client, world.coordinator)
+    url = "/dashboard?measure=index&provision=budapest:16&cycle="
+    alone = measure(app, client, f"{url}{one.cycle_id}")
+    with app.app_context():
+        db.session.get(Cycle, one.cycle_id).status = CycleStatus.CLOSED
+        db.session.commit()
+    three = open_cycle(app, world, name="Three", countries=("XAA", "XAB", "XAC"))
+    rate_all(app, three.cycle_id, ["XAA", "XAB", "XAC"])
+    assert measure(app, client, f"{url}{one.cycle_id}") == alone  # no earlier cycle either
+
+    def context() -> None:
+        with app.test_request_context():
+            cycle_data(db.session.get(Cycle, one.cycle_id))
+
+    context()
+    per_context = len(count_statements(app, context)) - 1  # less reading the cycle
+    with_trends = measure(app, client, f"{url}{three.cycle_id}")
+    # Three countries cost what one does; One's data context (for the trends) comes on top.
+    assert with_trends == alone + per_context, (alone, per_context, with_trends)
+    assert with_trends <= 16, with_trends
