@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -536,3 +537,63 @@ def _country(
         treaty=treaty,
         snapshot=snapshot,
     )
+
+
+# --- A cache of data contexts, for pages read often (the dashboard) ---------------------------
+
+#: The data contexts kept per process: (cycle id, language, fingerprint) -> CycleData.
+_CACHED: dict[tuple, CycleData] = {}
+_CACHED_MAX = 8
+_CACHE_LOCK = threading.Lock()
+
+
+def fingerprint(cycle: Cycle) -> tuple:
+    """Return what changes whenever the cycle's data context would (two small queries): its
+    name and version; how many answers its assessments hold and when the last changed; the
+    latest rating and stage given; each assessment's status."""
+    from sqlalchemy import func
+
+    from app.models import Answer, ProvisionRating, StageRating
+
+    in_cycle = select(Assessment.id).where(Assessment.cycle_id == cycle.id)
+    counts = db.session.execute(
+        select(
+            select(func.count(Answer.id))
+            .where(Answer.assessment_id.in_(in_cycle))
+            .scalar_subquery(),
+            select(func.max(Answer.updated_at))
+            .where(Answer.assessment_id.in_(in_cycle))
+            .scalar_subquery(),
+            select(func.max(ProvisionRating.id))
+            .where(ProvisionRating.assessment_id.in_(in_cycle))
+            .scalar_subquery(),
+            select(func.max(StageRating.id))
+            .where(StageRating.assessment_id.in_(in_cycle))
+            .scalar_subquery(),
+        )
+    ).one()
+    statuses = db.session.execute(
+        select(Assessment.id, Assessment.status, Assessment.country_id)
+        .where(Assessment.cycle_id == cycle.id)
+        .order_by(Assessment.id)
+    ).all()
+    return (cycle.name, cycle.questionnaire_version_id, tuple(counts), tuple(map(tuple, statuses)))
+
+
+def cached_cycle_data(cycle: Cycle) -> CycleData:
+    """Return :func:`cycle_data`, built again only when the cycle's answers, ratings, stages or
+    statuses changed since (or in another language): a page read often costs two small
+    queries instead of scoring every country again."""
+    from flask_babel import get_locale
+
+    key = (cycle.id, str(get_locale()), fingerprint(cycle))
+    with _CACHE_LOCK:
+        found = _CACHED.get(key)
+    if found is not None:
+        return found
+    data = cycle_data(cycle)
+    with _CACHE_LOCK:
+        if len(_CACHED) >= _CACHED_MAX:
+            _CACHED.pop(next(iter(_CACHED)))
+        _CACHED[key] = data
+    return data

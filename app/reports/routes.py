@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import Cycle, CycleStatus
 from app.reports import bp, exports, services
 from app.reports import dashboard as dashboards
-from app.reports.data import cycle_data
+from app.reports.data import cached_cycle_data
 
 # The cycle page (``assessments/cycle.html``) links to the exports for those who may download.
 bp.add_app_template_global(can_export_cycles, "can_export_cycles")
@@ -70,11 +70,11 @@ def dashboard():
     earlier = [c for c in cycles if c.id < cycle.id and c.status is CycleStatus.CLOSED]
     earlier = earlier[-dashboards.EARLIER_CYCLES :]
     board = dashboards.build(
-        cycle_data(cycle),
+        cached_cycle_data(cycle),
         filters,
         deadline=cycle.deadline,
         today=utcnow().date(),
-        earlier=[cycle_data(c) for c in earlier],
+        earlier=[cached_cycle_data(c) for c in earlier],
     )
     return render_template(
         "reports/dashboard.html",

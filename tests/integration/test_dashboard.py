@@ -225,3 +225,25 @@ def test_the_home_page_links_to_the_dashboard(app, client, world):
     assert 'href="/dashboard"' in client.get("/").get_data(as_text=True)
     sign_in_session(client, world.own)
     assert 'href="/dashboard"' not in client.get("/").get_data(as_text=True)
+
+
+def test_the_dashboard_follows_a_new_rating_at_once(app, client, world, rated):
+    """The dashboard keeps the cycle's data between views, and builds it again as soon as a
+    rating, an answer or a status changes."""
+    from app.reports import data as cycle_context
+
+    first = heatmap_row(page(client, world), "Exampleland")
+    with app.app_context():
+        db.session.add(
+            ProvisionRating(
+                assessment_id=rated.other, provision="budapest:2", layer="final", rating="NC",
+                derived="C", justification="A later finding.",
+            )
+        )  # fmt: skip
+        db.session.commit()
+    again = heatmap_row(page(client, world), "Exampleland")
+    assert again != first
+    assert again[:-1] == expected_cells(app, rated.cycle_id, rated.other, "budapest")
+    with app.test_request_context():
+        cycle = db.session.get(Cycle, rated.cycle_id)
+        assert cycle_context.cached_cycle_data(cycle) is cycle_context.cached_cycle_data(cycle)
