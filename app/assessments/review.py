@@ -317,6 +317,36 @@ def _layer(assessment: Assessment, user: User) -> str:
     return layer
 
 
+def _checked(card, ref: str, rating: str | None, justification: str | None, kept=None):
+    """Return the provision's derived result, and the rating and justification given, checked:
+    a rating on the scale; NA, and any rating other than the derived one, with a justification
+    (``kept(rating)`` supplies one a reviewer already wrote, when none is given).
+
+    :raises Invalid: naming the field (``provision``, ``rating``, ``justification``).
+    """
+    result = card.provisions.get(ref)
+    if result is None:
+        raise Invalid(_l("No such provision in this assessment."), field="provision")
+    rating = (rating or "").strip().upper()
+    if rating not in GIVEN:
+        raise Invalid(_l("Choose C, LC, PC, NC or NA."), field="rating")
+    justification = (justification or "").strip() or None
+    if justification and len(justification) > TEXT_MAX:
+        raise Invalid(_l("Keep the justification under 5,000 characters."), field="justification")
+    _plain(justification, "justification")
+    if justification is None and kept is not None:
+        justification = kept(rating)
+    if rating == "NA" and not justification:
+        raise Invalid(_l("Say why the provision does not apply."), field="justification")
+    if rating != result.rating and not justification:
+        raise Invalid(
+            _l("Rating %(rating)s differs from the derived %(derived)s: justify the override.",
+               rating=rating, derived=result.rating),
+            field="justification",
+        )  # fmt: skip
+    return result, rating, justification
+
+
 def rate(
     assessment: Assessment,
     ratings: Iterable[tuple[str, str, str | None]],
@@ -341,26 +371,7 @@ def rate(
     card = card or scorecard(assessment)
     now, rows = utcnow(), []
     for ref, rating, justification in ratings:
-        result = card.provisions.get(ref)
-        if result is None:
-            raise Invalid(_l("No such provision in this assessment."), field="provision")
-        rating = (rating or "").strip().upper()
-        if rating not in GIVEN:
-            raise Invalid(_l("Choose C, LC, PC, NC or NA."), field="rating")
-        justification = (justification or "").strip() or None
-        if justification and len(justification) > TEXT_MAX:
-            raise Invalid(
-                _l("Keep the justification under 5,000 characters."), field="justification"
-            )
-        _plain(justification, "justification")
-        if rating == "NA" and not justification:
-            raise Invalid(_l("Say why the provision does not apply."), field="justification")
-        if rating != result.rating and not justification:
-            raise Invalid(
-                _l("Rating %(rating)s differs from the derived %(derived)s: justify the override.",
-                   rating=rating, derived=result.rating),
-                field="justification",
-            )  # fmt: skip
+        result, rating, justification = _checked(card, ref, rating, justification)
         layers = [layer] + (
             ["final"] if layer == "lead" and not assessment.cycle.second_review else []
         )
@@ -585,32 +596,16 @@ def adjudicate(
     current = current_ratings(assessment)
     now, rows = utcnow(), []
     for ref, rating, justification in ratings:
-        result = card.provisions.get(ref)
-        if result is None:
-            raise Invalid(_l("No such provision in this assessment."), field="provision")
-        rating = (rating or "").strip().upper()
-        if rating not in GIVEN:
-            raise Invalid(_l("Choose C, LC, PC, NC or NA."), field="rating")
-        justification = (justification or "").strip() or None
-        if justification and len(justification) > TEXT_MAX:
-            raise Invalid(
-                _l("Keep the justification under 5,000 characters."), field="justification"
-            )
-        _plain(justification, "justification")
-        if justification is None:
+
+        def kept(chosen: str, ref: str = ref) -> str | None:
+            """The justification of the reviewer whose up-to-date rating is the one chosen."""
             for layer in ("lead", "second"):
                 given = current.get((ref, layer))
-                if given and not given.stale and given.rating.rating == rating:
-                    justification = given.rating.justification
-                    break
-        if rating == "NA" and not justification:
-            raise Invalid(_l("Say why the provision does not apply."), field="justification")
-        if rating != result.rating and not justification:
-            raise Invalid(
-                _l("Rating %(rating)s differs from the derived %(derived)s: justify the override.",
-                   rating=rating, derived=result.rating),
-                field="justification",
-            )  # fmt: skip
+                if given and not given.stale and given.rating.rating == chosen:
+                    return given.rating.justification
+            return None
+
+        result, rating, justification = _checked(card, ref, rating, justification, kept)
         lead, second = current.get((ref, "lead")), current.get((ref, "second"))
         rows.append(
             ProvisionRating(
