@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.capacity import activities, directory
 from app.frameworks.types import QUESTION_TYPES
-from app.models import AssessmentStatus
+from app.models import ActivityStatus, AssessmentStatus, NeedStatus
 from app.scoring.engine import RATINGS
 
 
@@ -1102,32 +1103,10 @@ def document() -> dict[str, Any]:
 
 # --- Capacity-building activities ----------------------------------------------------------------
 
-ACTIVITY_FORMATS = [
-    "course",
-    "mentoring",
-    "legislative_advice",
-    "equipment",
-    "study_visit",
-    "exercise",
-]
-ACTIVITY_AUDIENCES = [
-    "judges",
-    "prosecutors",
-    "police",
-    "contact_point_staff",
-    "central_authority",
-    "cert",
-]
-ACTIVITY_STATUSES = ["planned", "in_delivery", "delivered", "cancelled"]
-NEED_STATUSES = [
-    "identified",
-    "requested",
-    "matched",
-    "in_delivery",
-    "delivered",
-    "closed",
-    "declined",
-]
+ACTIVITY_FORMATS = list(activities.FORMAT_LABELS)
+ACTIVITY_AUDIENCES = list(activities.AUDIENCE_LABELS)
+ACTIVITY_STATUSES = [status.value for status in ActivityStatus]
+NEED_STATUSES = [status.value for status in NeedStatus]
 
 
 def _activity_paths() -> dict[str, Any]:
@@ -1307,10 +1286,10 @@ CONTACT_ID = {
     "required": True,
     "schema": {"type": "integer", "minimum": 1},
 }
-VERIFICATION_METHODS = ["call", "email", "secure_channel", "in_person"]
-TEST_CHANNELS = ["phone", "email", "secure_channel"]
-TEST_OUTCOMES = ["reached", "reached_late", "not_reached"]
-UNIT_TYPES = ["police", "prosecution", "ministry", "cert", "other"]
+VERIFICATION_METHODS = list(directory.VERIFICATION_METHODS)
+TEST_CHANNELS = list(directory.TEST_CHANNELS)
+TEST_OUTCOMES = list(directory.TEST_OUTCOMES)
+UNIT_TYPES = list(directory.UNIT_TYPES)
 STRING_OR_NULL = {"type": ["string", "null"]}
 
 
@@ -1482,18 +1461,6 @@ def _contact_schemas() -> dict[str, Any]:
 # --- Capacity-building needs ---------------------------------------------------------------------
 
 
-#: The statuses of a need (``app.models.NeedStatus``).
-NEED_STATES_API = [
-    "identified",
-    "requested",
-    "matched",
-    "in_delivery",
-    "delivered",
-    "closed",
-    "declined",
-]
-
-
 def _need_paths() -> dict[str, Any]:
     """The needs' operations: the register and the changes to one need."""
     from app.capacity.needs import ASSISTANCE_TYPES, KINDS
@@ -1506,7 +1473,7 @@ def _need_paths() -> dict[str, Any]:
             ("framework", {"type": "string"}, "A framework id: its provisions' needs."),
             ("provision", {"type": "string"}, "A provision ref (budapest:16) or an area id."),
             ("priority", {"type": "integer", "minimum": 1, "maximum": 5}, "The priority."),
-            ("status", {"enum": [*NEED_STATES_API, "open"]}, "open: every status still to meet."),
+            ("status", {"enum": [*NEED_STATUSES, "open"]}, "open: every status still to meet."),
             ("country", {"type": "string"}, "The country's ISO 3166 alpha-3 code."),
             ("kind", {"enum": list(KINDS)}, "Provisions or maturity areas."),
             ("cycle", {"type": "integer"}, "The cycle whose review found them."),
@@ -1614,7 +1581,7 @@ def _need_schemas() -> dict[str, Any]:
                     "description": "The assistance the framework file suggests.",
                 },
                 "recommendation": {"type": ["string", "null"]},
-                "status": {"enum": NEED_STATES_API},
+                "status": {"enum": NEED_STATUSES},
                 "priority": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
                 "declined_reason": {"type": ["string", "null"]},
                 "closed_reason": {

@@ -80,16 +80,15 @@ class Changes:
         return self.provisions.get(ref)
 
 
-def previous(assessment: Assessment, *, published_only: bool = False) -> Assessment | None:
-    """Return the same country's most recent finished (finalised or published) assessment of
-    another cycle created before this one (one query; the same choice as
-    ``recommendations.previous``, whose recommendations the review follows up).
+def previous_query(assessment: Assessment, *, published_only: bool = False):
+    """Return the query of the same country's most recent finished (finalised or published)
+    assessment of another cycle created before this one.
 
     :param published_only: only a published one (for readers who may not see results that are
         not published yet).
     """
     statuses = {AssessmentStatus.PUBLISHED} if published_only else workflows.DONE
-    return db.session.scalar(
+    return (
         select(Assessment)
         .where(
             Assessment.country_id == assessment.country_id,
@@ -104,6 +103,12 @@ def previous(assessment: Assessment, *, published_only: bool = False) -> Assessm
         .order_by(Assessment.created_at.desc(), Assessment.id.desc())
         .limit(1)
     )
+
+
+def previous(assessment: Assessment, *, published_only: bool = False) -> Assessment | None:
+    """Return the assessment of :func:`previous_query` (one query): the one this review
+    compares with, and whose recommendations it follows up."""
+    return db.session.scalar(previous_query(assessment, published_only=published_only))
 
 
 def since_previous(

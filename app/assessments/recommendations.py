@@ -10,10 +10,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
-from app.assessments import workflows
 from app.assessments.answers import lock
+from app.assessments.changes import previous_query
 from app.core import audit
 from app.core.db import utcnow
 from app.core.errors import Forbidden, Invalid, NotFound, Refused
@@ -324,33 +324,16 @@ def withdraw(assessment: Assessment, recommendation_id: int, user: User) -> Reco
 # --- Follow-up in the next cycle -------------------------------------------------------------
 
 
-def _previous_query(assessment: Assessment):
-    return (
-        select(Assessment)
-        .where(
-            Assessment.country_id == assessment.country_id,
-            Assessment.cycle_id != assessment.cycle_id,
-            Assessment.status.in_(workflows.DONE),
-            or_(
-                Assessment.created_at < assessment.created_at,
-                and_(Assessment.created_at == assessment.created_at, Assessment.id < assessment.id),
-            ),
-        )
-        .order_by(Assessment.created_at.desc(), Assessment.id.desc())
-        .limit(1)
-    )
-
-
 def previous(assessment: Assessment) -> Assessment | None:
     """Return the country's most recent finished (finalised or published) assessment of an
     earlier cycle: the one whose recommendations this review follows up (one query)."""
-    return db.session.scalar(_previous_query(assessment))
+    return db.session.scalar(previous_query(assessment))
 
 
 def earlier(assessment: Assessment) -> list[Recommendation]:
     """Return the recommendations (not withdrawn) of :func:`previous`, oldest first (one
     query)."""
-    before = _previous_query(assessment).with_only_columns(Assessment.id).scalar_subquery()
+    before = previous_query(assessment).with_only_columns(Assessment.id).scalar_subquery()
     return list(
         db.session.scalars(
             select(Recommendation)

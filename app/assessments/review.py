@@ -579,6 +579,7 @@ def adjudicate(
     ratings: Iterable[tuple[str, str, str | None]],
     user: User,
     card=None,
+    current: Mapping[tuple[str, str], Current] | None = None,
 ) -> int:
     """Settle final ratings, each ``(provision ref, rating, justification)``, where the cycle has
     a second reviewer. A rating one of the reviewers gave keeps that reviewer's justification
@@ -593,7 +594,7 @@ def adjudicate(
     _adjudicator(assessment, user)
     lock(assessment)
     card = card or scorecard(assessment)
-    current = current_ratings(assessment)
+    current = current_ratings(assessment) if current is None else current
     now, rows = utcnow(), []
     for ref, rating, justification in ratings:
 
@@ -637,12 +638,14 @@ def accept_agreed(assessment: Assessment, user: User) -> int:
     :returns: how many final ratings were stored.
     """
     _adjudicator(assessment, user)
+    lock(assessment)  # read the ratings as they stand for the settling below
+    current = current_ratings(assessment)
     todo = [
         (pair.ref, pair.lead.rating.rating, pair.lead.rating.justification)
-        for pair in pairs(assessment)
+        for pair in pairs(assessment, current)
         if pair.agreed and not pair.settled
     ]
-    return adjudicate(assessment, todo, user) if todo else 0
+    return adjudicate(assessment, todo, user, current=current) if todo else 0
 
 
 def layer_ratings(

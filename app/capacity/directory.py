@@ -453,14 +453,28 @@ def _claim(record) -> None:
         .execution_options(synchronize_session=False)
     ).rowcount
     if moved != 1:
-        raise Refused(
-            _l(
-                "A colleague changed this entry after you opened it. Reload the page and make "
-                "your change again."
-            ),
-            field="version",
-        )
+        raise _changed_since()
     set_committed_value(record, "version", expected + 1)
+
+
+def _changed_since(record=None) -> Refused:
+    if isinstance(record, Contact):
+        message = _l(
+            "A colleague changed this contact after you opened it. Reload the page and make "
+            "your change again."
+        )
+    else:
+        message = _l(
+            "A colleague changed this entry after you opened it. Reload the page and make your "
+            "change again."
+        )
+    return Refused(message, field="version")
+
+
+def _check_version(record: Contact | Provider, started_from: int | None) -> None:
+    """Refuse a change made from another version than the record's (409)."""
+    if started_from != record.version:
+        raise _changed_since(record)
 
 
 def _revise(
@@ -572,14 +586,7 @@ def save_contact(
             network=network.key,
         )
         return contact
-    if started_from != contact.version:
-        raise Refused(
-            _l(
-                "A colleague changed this contact after you opened it. Reload the page and "
-                "make your change again."
-            ),
-            field="version",
-        )
+    _check_version(contact, started_from)
     changes = _revise("contact", contact, CONTACT_FIELDS, cleaned, user)
     if changes:
         audit.record(
@@ -716,19 +723,25 @@ def verify(contact: Contact, on_date: Any, how: Any, user: User) -> Contact:
     :raises Invalid: on ``on`` (not a date, in the future, before 2000) or ``how``.
     """
     _require_keeper(user, contact.country_id)
+    return _verified("contact", contact, on_date, how, user)
+
+
+def _verified(kind: str, record, on_date: Any, how: Any, user: User):
+    """Record a verification of a contact or a provider (``kind``): its date, who and how; a
+    revision and an audit event (``<kind>.verified``)."""
     on = _date(on_date, "on")
     how = _choice(how, VERIFICATION_METHODS, "how", _l("Choose how it was verified."))
     new = {"verified_on": on, "verified_by_id": user.id, "verified_how": how}
-    before = {k: _as_json(getattr(contact, k)) for k in new}
-    _revise("contact", contact, tuple(new), new, user)
+    before = {k: _as_json(getattr(record, k)) for k in new}
+    _revise(kind, record, tuple(new), new, user)
     audit.record(
-        "contact.verified",
+        f"{kind}.verified",
         actor=user,
-        obj=contact,
+        obj=record,
         before=before,
         after={k: _as_json(v) for k, v in new.items()},
     )
-    return contact
+    return record
 
 
 def due_on(record: Contact | Provider) -> date | None:
@@ -1146,14 +1159,7 @@ def save_provider(
             after={k: _as_json(v) for k, v in cleaned.items()},
         )
         return provider
-    if _version(version) != provider.version:
-        raise Refused(
-            _l(
-                "A colleague changed this entry after you opened it. Reload the page and make "
-                "your change again."
-            ),
-            field="version",
-        )
+    _check_version(provider, _version(version))
     changes = _revise("provider", provider, PROVIDER_FIELDS, cleaned, user)
     if changes:
         audit.record(
@@ -1172,19 +1178,7 @@ def verify_provider(provider: Provider, on_date: Any, how: Any, user: User) -> P
     :raises Invalid: on ``on`` or ``how``; ``Forbidden`` for anyone who does not keep it.
     """
     _require_provider_keeper(user, provider, provider.established_in_id)
-    on = _date(on_date, "on")
-    how = _choice(how, VERIFICATION_METHODS, "how", _l("Choose how it was verified."))
-    new = {"verified_on": on, "verified_by_id": user.id, "verified_how": how}
-    before = {k: _as_json(getattr(provider, k)) for k in new}
-    _revise("provider", provider, tuple(new), new, user)
-    audit.record(
-        "provider.verified",
-        actor=user,
-        obj=provider,
-        before=before,
-        after={k: _as_json(v) for k, v in new.items()},
-    )
-    return provider
+    return _verified("provider", provider, on_date, how, user)
 
 
 def list_providers(served: Country | None = None) -> list[Provider]:
